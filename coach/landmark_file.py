@@ -1,0 +1,158 @@
+"""Read and write the landmark file contract (`*.landmarks.jsonl`, see DESIGN.md).
+
+Line 1 is a header; every further line is one frame. Other tools rely on this format:
+fields may be added, never renamed or dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from coach.errors import CoachError
+from coach.landmarks import N_LANDMARKS, PoseFrame
+
+FORMAT = "coach-landmarks"
+VERSION = 1
+SUFFIX = ".landmarks.jsonl"
+
+
+@dataclass(frozen=True)
+class LandmarkHeader:
+    fps: float | None
+    source: str
+    extra: dict[str, Any]
+
+
+def is_landmark_file(path: str | Path) -> bool:
+    return str(path).endswith(SUFFIX) or str(path).endswith(".jsonl")
+
+
+def _array(value: Any, path: Path, lineno: int, key: str) -> np.ndarray | None:
+    if value is None:
+        return None
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        arr = np.empty(0)
+    if arr.shape != (N_LANDMARKS, 4):
+        raise CoachError(
+            f"{path}:{lineno}: '{key}' must be 33 rows of [x, y, z, visibility] or null",
+            "regenerate the file with `coach score VIDEO --save-landmarks`",
+        )
+    return arr
+
+
+def read_header(path: Path, first_line: str) -> LandmarkHeader:
+    try:
+        head = json.loads(first_line)
+    except json.JSONDecodeError:
+        head = None
+    if not isinstance(head, dict) or head.get("format") != FORMAT:
+        raise CoachError(
+            f"{path}: not a coach landmark file (line 1 must be a header with "
+            f'"format": "{FORMAT}")',
+            "pass a video, or a file written by `coach score --save-landmarks`",
+        )
+    if head.get("version") != VERSION:
+        raise CoachError(
+            f"{path}: landmark file version {head.get('version')!r} is not supported "
+            f"(this coach reads version {VERSION})",
+            "upgrade coach or regenerate the file",
+        )
+    fps = head.get("fps")
+    extra = {k: v for k, v in head.items() if k not in ("format", "version", "fps", "source")}
+    return LandmarkHeader(
+        fps=float(fps) if fps else None, source=str(head.get("source", path)), extra=extra
+    )
+
+
+def read_landmarks(path: str | Path) -> tuple[LandmarkHeader, Iterator[PoseFrame]]:
+    """Open a landmark file; frames are read lazily so long recordings stream."""
+    p = Path(path)
+    try:
+        fh = p.open(encoding="utf-8")
+    except FileNotFoundError:
+        raise CoachError(f"{p}: no such file", "check the path") from None
+    except OSError as exc:
+        raise CoachError(f"{p}: cannot read ({exc.strerror})", "check the permissions") from None
+    first = fh.readline()
+    try:
+        header = read_header(p, first)
+    except CoachError:
+        fh.close()
+        raise
+
+    def frames() -> Iterator[PoseFrame]:
+        with fh:
+            last_t = -math.inf
+            for lineno, line in enumerate(fh, start=2):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                    t = float(obj["t"])
+                except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+                    raise CoachError(
+                        f"{p}:{lineno}: frame is not a JSON object with a numeric 't'",
+                        "the file may be truncated or edited by hand; regenerate it",
+                    ) from None
+                if t < last_t:
+                    raise CoachError(
+                        f"{p}:{lineno}: timestamps go backwards ({t} after {last_t})",
+                        "frames must be in time order; regenerate the file",
+                    )
+                last_t = t
+                yield PoseFrame(
+                    t=t,
+                    world=_array(obj.get("world"), p, lineno, "world"),
+                    image=_array(obj.get("image"), p, lineno, "image"),
+                )
+
+    return header, frames()
+
+
+def _rows(arr: np.ndarray | None) -> list[list[float]] | None:
+    if arr is None:
+        return None
+    return [[round(float(v), 5) for v in row] for row in arr]
+
+
+def frame_record(frame: PoseFrame) -> dict[str, Any]:
+    return {"t": round(frame.t, 4), "world": _rows(frame.world), "image": _rows(frame.image)}
+
+
+class LandmarkWriter:
+    """Streams frames to a landmark file; usable as a context manager."""
+
+    def __init__(self, path: str | Path, fps: float | None, source: str, **extra: Any) -> None:
+        self.path = Path(path)
+        self._fh: IO[str] = self.path.open("w", encoding="utf-8")
+        header = {"format": FORMAT, "version": VERSION, "fps": fps, "source": source, **extra}
+        self._fh.write(json.dumps(header) + "\n")
+
+    def write(self, frame: PoseFrame) -> None:
+        self._fh.write(json.dumps(frame_record(frame), separators=(",", ":")) + "\n")
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self) -> LandmarkWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def write_landmarks(
+    path: str | Path, frames: Iterable[PoseFrame], fps: float | None, source: str, **extra: Any
+) -> None:
+    with LandmarkWriter(path, fps, source, **extra) as writer:
+        for frame in frames:
+            writer.write(frame)
