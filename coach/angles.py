@@ -1,0 +1,93 @@
+"""Turn one PoseFrame into the named angles an exercise measures (NaN = not seen)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from coach.exercises import AngleRule, Exercise
+from coach.geometry import UP, joint_angle, rotation, signed_sagittal
+from coach.landmarks import PoseFrame
+
+OTHER = {"left": "right", "right": "left"}
+
+
+def near_side(frame: PoseFrame) -> str:
+    """The body side facing the camera: the one MediaPipe sees better."""
+    return "left" if frame.side_visibility("left") >= frame.side_visibility("right") else "right"
+
+
+def resolve(name: str, near: str, lead: str | None) -> str | None:
+    """Fill {near}/{far}/{lead}/{trail}; None when the side of a twist is not known yet."""
+    if name.startswith("{near}_"):
+        return near + name[len("{near}") :]
+    if name.startswith("{far}_"):
+        return OTHER[near] + name[len("{far}") :]
+    if name.startswith("{lead}_") or name.startswith("{trail}_"):
+        if lead is None:
+            return None
+        side = lead if name.startswith("{lead}_") else OTHER[lead]
+        return side + name[name.index("_") :]
+    return name
+
+
+def lateral_axis(frame: PoseFrame) -> np.ndarray | None:
+    """The body's right-to-left axis, from hips and shoulders together for stability."""
+    vecs = []
+    for joint in ("hip", "shoulder"):
+        left = frame.point(f"left_{joint}", min_visibility=0.0)
+        right = frame.point(f"right_{joint}", min_visibility=0.0)
+        if left is not None and right is not None:
+            vecs.append(left - right)
+    return np.sum(vecs, axis=0) if vecs else None
+
+
+def angle_value(frame: PoseFrame, rule: AngleRule, near: str, lead: str | None) -> float:
+    names = [resolve(p, near, lead) for p in rule.points]
+    if any(n is None for n in names):
+        return math.nan
+    pts = [frame.point(n, min_visibility=rule.min_visibility) for n in names if n is not None]
+    if any(p is None for p in pts):
+        return math.nan
+    p: list[np.ndarray] = [q for q in pts if q is not None]
+    if rule.kind == "joint":
+        return joint_angle(p[0], p[1], p[2])
+    if rule.kind == "rotation":
+        return rotation(p[1] - p[0], p[3] - p[2])
+    lateral = lateral_axis(frame)
+    if lateral is None:
+        return math.nan
+    if len(p) == 2:
+        return signed_sagittal(UP, p[1] - p[0], lateral)
+    return signed_sagittal(p[1] - p[0], p[3] - p[2], lateral)
+
+
+def uses_lead(rule: AngleRule) -> bool:
+    return any(p.startswith(("{lead}", "{trail}")) for p in rule.points)
+
+
+def angle_keys(exercise: Exercise) -> list[str]:
+    """Names of the raw series: a {lead}/{trail} angle is measured for both twist sides."""
+    keys = []
+    for rule in exercise.angles:
+        if uses_lead(rule):
+            keys += [f"{rule.name}@right", f"{rule.name}@left"]
+        else:
+            keys.append(rule.name)
+    return keys
+
+
+def frame_angles(frame: PoseFrame, exercise: Exercise) -> dict[str, float]:
+    """Raw (unmirrored) angles of one frame; every angle is NaN when no pose was found."""
+    if frame.world is None:
+        return dict.fromkeys(angle_keys(exercise), math.nan)
+    near = near_side(frame)
+    out: dict[str, float] = {}
+    for rule in exercise.angles:
+        if uses_lead(rule):
+            for side in ("right", "left"):
+                out[f"{rule.name}@{side}"] = angle_value(frame, rule, near, side)
+        else:
+            out[rule.name] = angle_value(frame, rule, near, None)
+    return out

@@ -1,0 +1,355 @@
+"""Exercise definitions: poses/*.toml loaded into frozen, validated dataclasses.
+
+Definitions are data so a physiotherapist can read and adjust them; validation is strict so
+a typo fails loudly with the file, the key and the fix, instead of silently judging nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from coach.errors import CoachError
+from coach.landmarks import is_point_name
+
+KINDS = {"joint": (3,), "sagittal": (2, 4), "rotation": (4,)}
+ROLES = ("target", "form")
+VIEWS = ("side", "front")
+TEMPLATES = ("{near}", "{far}", "{lead}", "{trail}")
+
+EXERCISE_KEYS = {
+    "id": str,
+    "name": str,
+    "seed_step": int,
+    "summary": str,
+    "view": str,
+    "placement": str,
+    "setup": list,
+    "sided": bool,
+    "driver": str,
+    "hold_s": (int, float),
+    "reps_per_side": int,
+    "rest_s": (int, float),
+    "max_accel_dps2": (int, float),
+    "angles": list,
+    "variants": dict,
+}
+EXERCISE_OPTIONAL = {"summary", "variants", "max_accel_dps2"}
+ANGLE_KEYS = {
+    "name": str,
+    "kind": str,
+    "points": list,
+    "description": str,
+    "role": str,
+    "start": list,
+    "target": list,
+    "limit": (int, float),
+    "max_speed_dps": (int, float),
+    "mirror": bool,
+    "min_visibility": (int, float),
+    "short_cue": str,
+    "over_cue": str,
+    "limit_cue": str,
+}
+ANGLE_OPTIONAL = {"start", "mirror", "min_visibility", "short_cue", "over_cue", "limit_cue"}
+VARIANT_KEYS = {"description": str, "ignore": list}
+
+DEFAULT_MAX_ACCEL_DPS2 = 1500.0
+
+
+def poses_dir() -> Path:
+    """poses/ beside the package (an editable install or a checkout); COACH_POSES overrides."""
+    env = os.environ.get("COACH_POSES")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "poses"
+
+
+@dataclass(frozen=True)
+class AngleRule:
+    """One measured angle and its rule: target band, overextension limit, speed limit."""
+
+    name: str
+    kind: str
+    points: tuple[str, ...]
+    description: str
+    role: str
+    target: tuple[float, float]
+    limit: float
+    max_speed_dps: float
+    start: tuple[float, float] | None = None
+    mirror: bool = False
+    min_visibility: float = 0.5
+    short_cue: str = ""
+    over_cue: str = ""
+    limit_cue: str = ""
+
+    @property
+    def limit_is_high(self) -> bool:
+        """True when overextension means going above the target band (most stretches)."""
+        return self.limit > self.target[1]
+
+    def past_limit(self, value: float) -> bool:
+        return value > self.limit if self.limit_is_high else value < self.limit
+
+    def toward_target(self) -> float:
+        """+1 when the stretch raises this angle from its start, -1 when it lowers it."""
+        if self.start is None:
+            return 1.0 if self.limit_is_high else -1.0
+        return 1.0 if sum(self.target) > sum(self.start) else -1.0
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    description: str
+    ignore: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    name: str
+    seed_step: int
+    view: str
+    placement: str
+    setup: tuple[str, ...]
+    sided: bool
+    driver: str
+    hold_s: float
+    reps_per_side: int
+    rest_s: float
+    angles: tuple[AngleRule, ...]
+    summary: str = ""
+    max_accel_dps2: float = DEFAULT_MAX_ACCEL_DPS2
+    variants: Mapping[str, Variant] = field(default_factory=dict)
+    path: str = ""
+
+    def angle(self, name: str) -> AngleRule:
+        for rule in self.angles:
+            if rule.name == name:
+                return rule
+        raise KeyError(name)
+
+    @property
+    def driver_rule(self) -> AngleRule:
+        return self.angle(self.driver)
+
+    def with_variant(self, variant: str | None) -> Exercise:
+        """The same exercise without the angles a variant does not check."""
+        if not variant:
+            return self
+        if variant not in self.variants:
+            known = ", ".join(sorted(self.variants)) or "none"
+            raise CoachError(
+                f"exercise '{self.id}' has no variant '{variant}'",
+                f"use one of: {known}",
+            )
+        ignored = set(self.variants[variant].ignore)
+        kept = tuple(a for a in self.angles if a.name not in ignored)
+        return Exercise(**{**self.__dict__, "angles": kept})
+
+
+def _err(path: Path, key: str, problem: str, fix: str) -> CoachError:
+    return CoachError(f"{path}: '{key}' {problem}", fix)
+
+
+def _check_keys(
+    path: Path, where: str, table: Mapping[str, Any], spec: Mapping[str, Any], optional: set[str]
+) -> None:
+    for key in table:
+        if key not in spec:
+            raise _err(
+                path,
+                f"{where}{key}",
+                "is not a known key",
+                f"remove it or use one of: {', '.join(sorted(spec))}",
+            )
+    for key, types in spec.items():
+        if key not in table:
+            if key in optional:
+                continue
+            raise _err(path, f"{where}{key}", "is missing", "add it (see poses/README.md)")
+        value = table[key]
+        if isinstance(value, bool) and types is not bool:
+            ok = False
+        else:
+            ok = isinstance(value, types)
+        if not ok:
+            expected = types.__name__ if isinstance(types, type) else "a number"
+            raise _err(path, f"{where}{key}", f"must be {expected}", f"got {value!r}")
+
+
+def _range(path: Path, key: str, value: Any) -> tuple[float, float]:
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    ):
+        raise _err(path, key, "must be a [low, high] pair of numbers", f"got {value!r}")
+    lo, hi = float(value[0]), float(value[1])
+    if not lo < hi:
+        raise _err(path, key, f"is inverted or empty ({lo} >= {hi})", "write it as [low, high]")
+    return lo, hi
+
+
+def _check_point(path: Path, key: str, name: Any) -> None:
+    if not isinstance(name, str):
+        raise _err(path, key, "must be a list of landmark names", f"got {name!r}")
+    for tmpl in TEMPLATES:
+        if name.startswith(tmpl + "_"):
+            for side in ("left", "right"):
+                _check_point(path, key, side + name[len(tmpl) :])
+            return
+    if not is_point_name(name):
+        raise _err(
+            path,
+            key,
+            f"names an unknown landmark '{name}'",
+            "use a MediaPipe landmark name (e.g. left_hip), a mid_ point (e.g. mid_shoulder) "
+            "or a {near}_/{far}_/{lead}_/{trail}_ template",
+        )
+
+
+def _parse_angle(path: Path, index: int, table: Any, sided: bool) -> AngleRule:
+    where = f"angles[{index}]."
+    if not isinstance(table, dict):
+        raise _err(path, f"angles[{index}]", "must be a table", "write it as [[angles]]")
+    _check_keys(path, where, table, ANGLE_KEYS, ANGLE_OPTIONAL)
+    name = table["name"]
+    kind = table["kind"]
+    if kind not in KINDS:
+        raise _err(path, where + "kind", f"is '{kind}'", f"use one of: {', '.join(KINDS)}")
+    points = table["points"]
+    if len(points) not in KINDS[kind]:
+        counts = " or ".join(str(n) for n in KINDS[kind])
+        raise _err(path, where + "points", f"needs {counts} points for kind '{kind}'", "fix the list")
+    for p in points:
+        _check_point(path, where + "points", p)
+        if not sided and (p.startswith("{lead}") or p.startswith("{trail}")):
+            raise _err(path, where + "points", "uses {lead}/{trail}", "set sided = true or use left/right")
+    if table["role"] not in ROLES:
+        raise _err(path, where + "role", f"is '{table['role']}'", f"use one of: {', '.join(ROLES)}")
+    target = _range(path, where + "target", table["target"])
+    start = _range(path, where + "start", table["start"]) if "start" in table else None
+    limit = float(table["limit"])
+    if target[0] <= limit <= target[1]:
+        raise _err(path, where + "limit", f"({limit}) lies inside the target {list(target)}",
+                   "put the limit beyond the target band")
+    if start is not None and start[0] < target[1] and target[0] < start[1]:
+        raise _err(path, where + "start", f"{list(start)} overlaps the target {list(target)}",
+                   "the start band must be apart from the target band")
+    speed = float(table["max_speed_dps"])
+    if not (speed > 0 and math.isfinite(speed)):
+        raise _err(path, where + "max_speed_dps", "must be positive", f"got {speed}")
+    vis = float(table.get("min_visibility", 0.5))
+    if not 0.0 <= vis <= 1.0:
+        raise _err(path, where + "min_visibility", "must be within 0..1", f"got {vis}")
+    return AngleRule(
+        name=name,
+        kind=kind,
+        points=tuple(points),
+        description=table["description"],
+        role=table["role"],
+        target=target,
+        limit=limit,
+        max_speed_dps=speed,
+        start=start,
+        mirror=bool(table.get("mirror", False)),
+        min_visibility=vis,
+        short_cue=table.get("short_cue", ""),
+        over_cue=table.get("over_cue", ""),
+        limit_cue=table.get("limit_cue", ""),
+    )
+
+
+def parse_exercise(data: Mapping[str, Any], path: Path) -> Exercise:
+    _check_keys(path, "", data, EXERCISE_KEYS, EXERCISE_OPTIONAL)
+    if data["view"] not in VIEWS:
+        raise _err(path, "view", f"is '{data['view']}'", f"use one of: {', '.join(VIEWS)}")
+    sided = data["sided"]
+    angles = tuple(_parse_angle(path, i, a, sided) for i, a in enumerate(data["angles"]))
+    names = [a.name for a in angles]
+    if len(set(names)) != len(names):
+        raise _err(path, "angles", "has two angles with the same name", "rename one")
+    driver = data["driver"]
+    if driver not in names:
+        raise _err(path, "driver", f"names unknown angle '{driver}'", f"use one of: {', '.join(names)}")
+    drv = next(a for a in angles if a.name == driver)
+    if drv.role != "target" or drv.start is None:
+        raise _err(path, "driver", "must be a target angle with a start band", "add start = [lo, hi]")
+    for key in ("hold_s", "rest_s"):
+        if float(data[key]) < 0:
+            raise _err(path, key, "must not be negative", f"got {data[key]}")
+    if data["reps_per_side"] < 1:
+        raise _err(path, "reps_per_side", "must be at least 1", f"got {data['reps_per_side']}")
+    variants: dict[str, Variant] = {}
+    for vname, vtable in data.get("variants", {}).items():
+        where = f"variants.{vname}."
+        if not isinstance(vtable, dict):
+            raise _err(path, where[:-1], "must be a table", "write it as [variants.NAME]")
+        _check_keys(path, where, vtable, VARIANT_KEYS, set())
+        for ignored in vtable["ignore"]:
+            if ignored not in names:
+                raise _err(path, where + "ignore", f"names unknown angle '{ignored}'",
+                           f"use one of: {', '.join(names)}")
+            if ignored == driver:
+                raise _err(path, where + "ignore", "cannot drop the driver angle", "keep it")
+        variants[vname] = Variant(vname, vtable["description"], tuple(vtable["ignore"]))
+    expected_id = path.name.removesuffix(".toml")
+    if data["id"] != expected_id:
+        raise _err(path, "id", f"is '{data['id']}' but the file is named {path.name}",
+                   f"set id = \"{expected_id}\" or rename the file")
+    return Exercise(
+        id=data["id"],
+        name=data["name"],
+        seed_step=data["seed_step"],
+        summary=data.get("summary", ""),
+        view=data["view"],
+        placement=data["placement"],
+        setup=tuple(data["setup"]),
+        sided=sided,
+        driver=driver,
+        hold_s=float(data["hold_s"]),
+        reps_per_side=data["reps_per_side"],
+        rest_s=float(data["rest_s"]),
+        angles=angles,
+        max_accel_dps2=float(data.get("max_accel_dps2", DEFAULT_MAX_ACCEL_DPS2)),
+        variants=variants,
+        path=str(path),
+    )
+
+
+def load_exercise_file(path: str | Path) -> Exercise:
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CoachError(f"{p}: no such exercise file", "check the path") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CoachError(f"{p}: not valid TOML ({exc})", "fix the syntax at that line") from None
+    return parse_exercise(data, p)
+
+
+def load_all(directory: Path | None = None) -> dict[str, Exercise]:
+    d = directory or poses_dir()
+    files = sorted(d.glob("*.toml"))
+    if not files:
+        raise CoachError(f"no exercise definitions in {d}", "set COACH_POSES to the poses/ folder")
+    exercises = [load_exercise_file(f) for f in files]
+    return {e.id: e for e in sorted(exercises, key=lambda e: e.seed_step)}
+
+
+def load_exercise(exercise_id: str, directory: Path | None = None) -> Exercise:
+    exercises = load_all(directory)
+    if exercise_id not in exercises:
+        raise CoachError(
+            f"unknown exercise '{exercise_id}'",
+            f"use one of: {', '.join(exercises)} (see `coach list`)",
+        )
+    return exercises[exercise_id]

@@ -1,0 +1,153 @@
+"""A finished session -> the report contract (DESIGN.md) and a short text summary.
+
+The report is a plain dict so it serialises as is; keys may be added, never renamed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from coach.session import SIDES, Session
+
+SAFETY_TYPES = ("too_fast", "jerky", "overextension", "lost_view", "pain_stop", "daily_limit")
+SAFETY_NOTE = (
+    "This coach checks posture and pace only; it cannot diagnose anything. Stop at once if "
+    "you feel pain, and see a doctor or physiotherapist if pain persists."
+)
+
+
+def _verdict(session: Session, counts: Counter[str], duration_s: float) -> tuple[str, list[str]]:
+    reasons: list[str] = []
+    ex = session.exercise
+    if counts["pain_stop"]:
+        return "stopped", ["the set was stopped for pain: rest, and seek professional advice "
+                           "if the pain persists"]
+    if session.frames_with_pose == 0:
+        return "no_pose", ["no person was seen: check the camera shows your whole body"]
+    if not session.reps:
+        reasons.append(f"no rep reached the target pose of {ex.name.lower()}")
+    short = [r for r in session.reps if r.hold_s < r.target_hold_s]
+    if short:
+        reasons.append(f"{len(short)} hold(s) shorter than {ex.hold_s:.0f} s")
+    if counts["overextension"]:
+        reasons.append(f"{counts['overextension']} time(s) past a safe range")
+    if counts["too_fast"] or counts["jerky"]:
+        reasons.append(f"{counts['too_fast'] + counts['jerky']} fast or jerky movement(s)")
+    if ex.sided and session.reps:
+        sides = session.side_counts()
+        if abs(sides["left"] - sides["right"]) >= 2 or 0 in sides.values():
+            reasons.append(f"sides unbalanced ({sides['right']} right, {sides['left']} left)")
+    if counts["lost_view"]:
+        reasons.append(f"out of view {counts['lost_view']} time(s)")
+    if not reasons:
+        return "good", ["every rep reached the target and was held, with no safety warnings"]
+    safety = counts["overextension"] + counts["too_fast"] + counts["jerky"]
+    return ("caution" if safety else "needs_work"), reasons
+
+
+def build_report(
+    session: Session, source: str, partial: bool = False, partial_reason: str | None = None
+) -> dict[str, Any]:
+    ex = session.exercise
+    t0 = session.t0 or 0.0
+    duration = max(0.0, (session.t_last or t0) - t0)
+    events = [e.to_dict() for e in session.events]
+    counts: Counter[str] = Counter(e["type"] for e in events)
+    verdict, reasons = _verdict(session, counts, duration)
+    per_side: dict[str, Any]
+    if ex.sided:
+        per_side = {s: {"reps": 0, "ok": 0, "hold_s": 0.0} for s in SIDES}
+        for rep in session.reps:
+            d = per_side[rep.side or "right"]
+            d["reps"] += 1
+            d["ok"] += int(rep.ok)
+            d["hold_s"] = round(d["hold_s"] + rep.hold_s, 2)
+    else:
+        per_side = {"both": {
+            "reps": len(session.reps),
+            "ok": sum(r.ok for r in session.reps),
+            "hold_s": round(sum(r.hold_s for r in session.reps), 2),
+        }}
+    seen = session.seen_s
+    report: dict[str, Any] = {
+        "exercise": ex.id,
+        "exercise_name": ex.name,
+        "source": source,
+        "duration_s": round(duration, 3),
+        "frames": session.frames,
+        "frames_with_pose": session.frames_with_pose,
+        "reps": [r.to_dict() for r in session.reps],
+        "events": events,
+        "summary": {
+            "sides": per_side,
+            "reps_total": len(session.reps),
+            "reps_ok": sum(r.ok for r in session.reps),
+            "target_reps_per_side": ex.reps_per_side,
+            "target_hold_s": ex.hold_s,
+            "time_in_range_s": round(session.time_in_range_s, 2),
+            "time_in_range_pct": round(100.0 * session.time_in_range_s / seen, 1) if seen else 0.0,
+            "safety_events": {k: counts[k] for k in SAFETY_TYPES},
+            "verdict": verdict,
+            "reasons": reasons,
+            "note": SAFETY_NOTE,
+        },
+        "partial": partial,
+    }
+    if partial_reason:
+        report["partial_reason"] = partial_reason
+    return report
+
+
+def _fmt_s(x: float) -> str:
+    return f"{int(x // 60)}:{x % 60:04.1f}" if x >= 60 else f"{x:.1f}s"
+
+
+def text_summary(report: dict[str, Any]) -> str:
+    """A few lines a person (or their physiotherapist) can read at a glance."""
+    s = report["summary"]
+    lines = [
+        f"{report.get('exercise_name', report['exercise'])} — {report['source']}",
+        f"  duration {_fmt_s(report['duration_s'])}, person seen in "
+        f"{report['frames_with_pose']}/{report['frames']} frames",
+    ]
+    if report.get("partial"):
+        lines.append(f"  PARTIAL: {report.get('partial_reason', 'scoring did not finish')}")
+    for side, d in s["sides"].items():
+        label = "reps" if side == "both" else f"{side} side"
+        lines.append(
+            f"  {label}: {d['reps']} rep(s), {d['ok']} held {s['target_hold_s']:.0f}s+ "
+            f"(target {s['target_reps_per_side']})"
+        )
+    for i, rep in enumerate(report["reps"], 1):
+        peaks = ", ".join(f"{k} {v:.0f}°" for k, v in rep["peak_deg"].items())
+        side = f" {rep['side']}" if rep["side"] else ""
+        mark = "ok" if rep["ok"] else "short" if rep["hold_s"] < rep["target_hold_s"] else "check"
+        lines.append(
+            f"    {i}.{side} {_fmt_s(rep['start_s'])}-{_fmt_s(rep['end_s'])} "
+            f"held {rep['hold_s']:.1f}/{rep['target_hold_s']:.0f}s [{mark}] {peaks}"
+        )
+    safety = {k: v for k, v in s["safety_events"].items() if v}
+    lines.append("  safety: " + (", ".join(f"{k} x{v}" for k, v in safety.items()) or "none"))
+    for ev in report["events"]:
+        if ev["type"] in SAFETY_TYPES:
+            val = "" if ev["value"] is None else f" ({ev['value']:.0f} vs limit {ev['limit']:.0f})"
+            lines.append(f"    {_fmt_s(ev['start_s'])} {ev['type']}{val}: {ev['message']}")
+    lines.append(f"  verdict: {s['verdict']} — " + "; ".join(s["reasons"]))
+    return "\n".join(lines)
+
+
+def write_json(report: dict[str, Any], path: str | Path) -> None:
+    def clean(o: Any) -> Any:
+        if isinstance(o, float) and not math.isfinite(o):
+            return None
+        if isinstance(o, dict):
+            return {k: clean(v) for k, v in o.items()}
+        if isinstance(o, list):
+            return [clean(v) for v in o]
+        return o
+
+    Path(path).write_text(json.dumps(clean(report), indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,70 @@
+"""Offline scoring: a whole recording's PoseFrames -> zero-phase smoothed angles -> Session.
+
+Knowing the whole recording, we smooth without lag (filtfilt) and take rates from the
+smoothed series, then feed the same state machine live use runs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from coach.angles import angle_keys, frame_angles
+from coach.exercises import Exercise
+from coach.filters import derivative, zero_phase
+from coach.landmarks import PoseFrame
+from coach.session import Sample, Session
+
+ANGLE_CUTOFF_HZ = 2.5  # stretches move below 1 Hz; MediaPipe jitter sits well above 3 Hz
+
+
+@dataclass
+class AngleSeries:
+    """Every angle of a recording over time: raw, smoothed, and rates."""
+
+    t: np.ndarray
+    raw: dict[str, np.ndarray]
+    smooth: dict[str, np.ndarray]
+    speed: dict[str, np.ndarray]
+    accel: dict[str, np.ndarray]
+    has_pose: np.ndarray
+
+
+def angle_series(frames: list[PoseFrame], exercise: Exercise) -> AngleSeries:
+    keys = angle_keys(exercise)
+    t = np.array([f.t for f in frames], dtype=float)
+    raw = {k: np.full(len(frames), math.nan) for k in keys}
+    for i, frame in enumerate(frames):
+        for k, v in frame_angles(frame, exercise).items():
+            raw[k][i] = v
+    smooth = {k: zero_phase(t, v, ANGLE_CUTOFF_HZ) for k, v in raw.items()}
+    speed = {k: derivative(t, v) for k, v in smooth.items()}
+    accel = {k: derivative(t, v) for k, v in speed.items()}
+    has_pose = np.array([f.has_pose for f in frames], dtype=bool)
+    return AngleSeries(t, raw, smooth, speed, accel, has_pose)
+
+
+def samples(series: AngleSeries) -> Iterable[tuple[Sample, bool]]:
+    for i, t in enumerate(series.t):
+        yield (
+            Sample(
+                float(t),
+                {k: float(v[i]) for k, v in series.smooth.items()},
+                {k: float(v[i]) for k, v in series.speed.items()},
+                {k: float(v[i]) for k, v in series.accel.items()},
+            ),
+            bool(series.has_pose[i]),
+        )
+
+
+def score_frames(frames: list[PoseFrame], exercise: Exercise) -> tuple[Session, AngleSeries]:
+    """Judge a whole recording; the session is finished and ready for a report."""
+    session = Session(exercise)
+    series = angle_series(frames, exercise)
+    for sample, has_pose in samples(series):
+        session.step_sample(sample, has_pose=has_pose)
+    session.finish(float(series.t[-1]) if len(series.t) else 0.0)
+    return session, series
