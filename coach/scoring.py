@@ -7,7 +7,7 @@ smoothed series, then feed the same state machine live use runs.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +16,7 @@ from coach.angles import angle_keys, frame_angles
 from coach.exercises import Exercise
 from coach.filters import derivative, zero_phase
 from coach.landmarks import PoseFrame
-from coach.session import Sample, Session
+from coach.session import Sample, Session, StepResult
 
 ANGLE_CUTOFF_HZ = 2.5  # stretches move below 1 Hz; MediaPipe jitter sits well above 3 Hz
 
@@ -60,11 +60,22 @@ def samples(series: AngleSeries) -> Iterable[tuple[Sample, bool]]:
         )
 
 
-def score_frames(frames: list[PoseFrame], exercise: Exercise) -> tuple[Session, AngleSeries]:
-    """Judge a whole recording; the session is finished and ready for a report."""
+StepHook = Callable[[int, Sample, Session, StepResult], None]
+
+
+def score_frames(
+    frames: list[PoseFrame], exercise: Exercise, on_step: StepHook | None = None
+) -> tuple[Session, AngleSeries]:
+    """Judge a whole recording; the session is finished and ready for a report.
+
+    `on_step(index, sample, session, result)` sees the machine after every frame (the
+    annotated video draws from it).
+    """
     session = Session(exercise)
     series = angle_series(frames, exercise)
-    for sample, has_pose in samples(series):
-        session.step_sample(sample, has_pose=has_pose)
+    for i, (sample, has_pose) in enumerate(samples(series)):
+        result = session.step_sample(sample, has_pose=has_pose)
+        if on_step is not None:
+            on_step(i, sample, session, result)
     session.finish(float(series.t[-1]) if len(series.t) else 0.0)
     return session, series
