@@ -20,6 +20,7 @@ from coach.landmarks import is_point_name
 KINDS = {"joint": (3,), "sagittal": (2, 4), "rotation": (4,)}
 ROLES = ("target", "form")
 VIEWS = ("side", "front")
+POSTURES = ("standing", "seated", "floor", "lying")
 TEMPLATES = ("{near}", "{far}", "{lead}", "{trail}")
 
 EXERCISE_KEYS = {
@@ -36,10 +37,11 @@ EXERCISE_KEYS = {
     "reps_per_side": int,
     "rest_s": (int, float),
     "max_accel_dps2": (int, float),
+    "postures": list,
     "angles": list,
     "variants": dict,
 }
-EXERCISE_OPTIONAL = {"summary", "variants", "max_accel_dps2"}
+EXERCISE_OPTIONAL = {"summary", "variants", "max_accel_dps2", "postures"}
 ANGLE_KEYS = {
     "name": str,
     "kind": str,
@@ -128,6 +130,7 @@ class Exercise:
     summary: str = ""
     max_accel_dps2: float = DEFAULT_MAX_ACCEL_DPS2
     variants: Mapping[str, Variant] = field(default_factory=dict)
+    postures: tuple[str, ...] = POSTURES
     path: str = ""
 
     def angle(self, name: str) -> AngleRule:
@@ -228,22 +231,34 @@ def _parse_angle(path: Path, index: int, table: Any, sided: bool) -> AngleRule:
     points = table["points"]
     if len(points) not in KINDS[kind]:
         counts = " or ".join(str(n) for n in KINDS[kind])
-        raise _err(path, where + "points", f"needs {counts} points for kind '{kind}'", "fix the list")
+        raise _err(
+            path, where + "points", f"needs {counts} points for kind '{kind}'", "fix the list"
+        )
     for p in points:
         _check_point(path, where + "points", p)
         if not sided and (p.startswith("{lead}") or p.startswith("{trail}")):
-            raise _err(path, where + "points", "uses {lead}/{trail}", "set sided = true or use left/right")
+            raise _err(
+                path, where + "points", "uses {lead}/{trail}", "set sided = true or use left/right"
+            )
     if table["role"] not in ROLES:
         raise _err(path, where + "role", f"is '{table['role']}'", f"use one of: {', '.join(ROLES)}")
     target = _range(path, where + "target", table["target"])
     start = _range(path, where + "start", table["start"]) if "start" in table else None
     limit = float(table["limit"])
     if target[0] <= limit <= target[1]:
-        raise _err(path, where + "limit", f"({limit}) lies inside the target {list(target)}",
-                   "put the limit beyond the target band")
+        raise _err(
+            path,
+            where + "limit",
+            f"({limit}) lies inside the target {list(target)}",
+            "put the limit beyond the target band",
+        )
     if start is not None and start[0] < target[1] and target[0] < start[1]:
-        raise _err(path, where + "start", f"{list(start)} overlaps the target {list(target)}",
-                   "the start band must be apart from the target band")
+        raise _err(
+            path,
+            where + "start",
+            f"{list(start)} overlaps the target {list(target)}",
+            "the start band must be apart from the target band",
+        )
     speed = float(table["max_speed_dps"])
     if not (speed > 0 and math.isfinite(speed)):
         raise _err(path, where + "max_speed_dps", "must be positive", f"got {speed}")
@@ -279,15 +294,28 @@ def parse_exercise(data: Mapping[str, Any], path: Path) -> Exercise:
         raise _err(path, "angles", "has two angles with the same name", "rename one")
     driver = data["driver"]
     if driver not in names:
-        raise _err(path, "driver", f"names unknown angle '{driver}'", f"use one of: {', '.join(names)}")
+        raise _err(
+            path, "driver", f"names unknown angle '{driver}'", f"use one of: {', '.join(names)}"
+        )
     drv = next(a for a in angles if a.name == driver)
     if drv.role != "target" or drv.start is None:
-        raise _err(path, "driver", "must be a target angle with a start band", "add start = [lo, hi]")
+        raise _err(
+            path, "driver", "must be a target angle with a start band", "add start = [lo, hi]"
+        )
     for key in ("hold_s", "rest_s"):
         if float(data[key]) < 0:
             raise _err(path, key, "must not be negative", f"got {data[key]}")
     if data["reps_per_side"] < 1:
         raise _err(path, "reps_per_side", "must be at least 1", f"got {data['reps_per_side']}")
+    postures = data.get("postures", list(POSTURES))
+    for posture in postures:
+        if posture not in POSTURES:
+            raise _err(
+                path,
+                "postures",
+                f"names unknown posture {posture!r}",
+                f"use any of: {', '.join(POSTURES)}",
+            )
     variants: dict[str, Variant] = {}
     for vname, vtable in data.get("variants", {}).items():
         where = f"variants.{vname}."
@@ -296,15 +324,23 @@ def parse_exercise(data: Mapping[str, Any], path: Path) -> Exercise:
         _check_keys(path, where, vtable, VARIANT_KEYS, set())
         for ignored in vtable["ignore"]:
             if ignored not in names:
-                raise _err(path, where + "ignore", f"names unknown angle '{ignored}'",
-                           f"use one of: {', '.join(names)}")
+                raise _err(
+                    path,
+                    where + "ignore",
+                    f"names unknown angle '{ignored}'",
+                    f"use one of: {', '.join(names)}",
+                )
             if ignored == driver:
                 raise _err(path, where + "ignore", "cannot drop the driver angle", "keep it")
         variants[vname] = Variant(vname, vtable["description"], tuple(vtable["ignore"]))
     expected_id = path.name.removesuffix(".toml")
     if data["id"] != expected_id:
-        raise _err(path, "id", f"is '{data['id']}' but the file is named {path.name}",
-                   f"set id = \"{expected_id}\" or rename the file")
+        raise _err(
+            path,
+            "id",
+            f"is '{data['id']}' but the file is named {path.name}",
+            f'set id = "{expected_id}" or rename the file',
+        )
     return Exercise(
         id=data["id"],
         name=data["name"],
@@ -321,6 +357,7 @@ def parse_exercise(data: Mapping[str, Any], path: Path) -> Exercise:
         angles=angles,
         max_accel_dps2=float(data.get("max_accel_dps2", DEFAULT_MAX_ACCEL_DPS2)),
         variants=variants,
+        postures=tuple(postures),
         path=str(path),
     )
 

@@ -24,8 +24,9 @@ def _verdict(session: Session, counts: Counter[str], duration_s: float) -> tuple
     reasons: list[str] = []
     ex = session.exercise
     if counts["pain_stop"]:
-        return "stopped", ["the set was stopped for pain: rest, and seek professional advice "
-                           "if the pain persists"]
+        return "stopped", [
+            "the set was stopped for pain: rest, and seek professional advice if the pain persists"
+        ]
     if session.frames_with_pose == 0:
         return "no_pose", ["no person was seen: check the camera shows your whole body"]
     if not session.reps:
@@ -67,11 +68,13 @@ def build_report(
             d["ok"] += int(rep.ok)
             d["hold_s"] = round(d["hold_s"] + rep.hold_s, 2)
     else:
-        per_side = {"both": {
-            "reps": len(session.reps),
-            "ok": sum(r.ok for r in session.reps),
-            "hold_s": round(sum(r.hold_s for r in session.reps), 2),
-        }}
+        per_side = {
+            "both": {
+                "reps": len(session.reps),
+                "ok": sum(r.ok for r in session.reps),
+                "hold_s": round(sum(r.hold_s for r in session.reps), 2),
+            }
+        }
     seen = session.seen_s
     report: dict[str, Any] = {
         "exercise": ex.id,

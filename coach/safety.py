@@ -94,8 +94,13 @@ class Detector:
                 self._pending_peak = self._peak(self._pending_peak, value)
             if t - self._cond_since >= self.on_s:
                 self.event = Event(
-                    self.type, self._cond_since, t, self.angle, self._pending_peak,
-                    self.limit, self.message,
+                    self.type,
+                    self._cond_since,
+                    t,
+                    self.angle,
+                    self._pending_peak,
+                    self.limit,
+                    self.message,
                 )
                 self._cond_since = None
                 return ("open", self.event)

@@ -123,6 +123,7 @@ class Session:
         self._target_edge = target_p[0]
         self._release_p = (self._neutral_edge + self._target_edge) / 2.0
         self._seen_since: float | None = None
+        self._start_cue_t: float | None = None
         self._unseen_since: float | None = None
         self._below_release_since: float | None = None
         self._short_since: float | None = None
@@ -131,25 +132,39 @@ class Session:
         self._filters: dict[str, OneEuro] = {}
         self._prev_speed: dict[str, tuple[float, float]] = {}
         self._detectors = self._make_detectors()
-        self._lost = Detector("lost_view", None, LOST_VIEW_S, MESSAGES["lost_view"], LOST_VIEW_S, 0.2)
+        self._lost = Detector(
+            "lost_view", None, LOST_VIEW_S, MESSAGES["lost_view"], LOST_VIEW_S, 0.2
+        )
 
     # ----- set-up -------------------------------------------------------------------------
     def _make_detectors(self) -> dict[tuple[str, str], Detector]:
         det: dict[tuple[str, str], Detector] = {}
         for rule in self.exercise.angles:
             det[("overextension", rule.name)] = Detector(
-                "overextension", rule.name, rule.limit,
-                rule.limit_cue or MESSAGES["overextension"], on_s=0.2, off_s=0.3,
+                "overextension",
+                rule.name,
+                rule.limit,
+                rule.limit_cue or MESSAGES["overextension"],
+                on_s=0.2,
+                off_s=0.3,
             )
             if rule.role != "target":
                 continue
             det[("too_fast", rule.name)] = Detector(
-                "too_fast", rule.name, rule.max_speed_dps, MESSAGES["too_fast"],
-                on_s=0.1, off_s=0.3,
+                "too_fast",
+                rule.name,
+                rule.max_speed_dps,
+                MESSAGES["too_fast"],
+                on_s=0.1,
+                off_s=0.3,
             )
             det[("jerky", rule.name)] = Detector(
-                "jerky", rule.name, self.exercise.max_accel_dps2, MESSAGES["jerky"],
-                on_s=0.0, off_s=0.4,
+                "jerky",
+                rule.name,
+                self.exercise.max_accel_dps2,
+                MESSAGES["jerky"],
+                on_s=0.0,
+                off_s=0.4,
             )
         return det
 
@@ -212,7 +227,7 @@ class Session:
             self.seen_s += dt
         self._view(t, seen, out)
         if self.phase is Phase.SETUP:
-            self._setup(t, seen, out)
+            self._setup(t, seen, out, raw_driver)
             return out
         if not seen:
             return out
@@ -235,14 +250,29 @@ class Session:
             out.closed.append(ev)
             self.events.append(ev)
 
-    def _setup(self, t: float, seen: bool, out: StepResult) -> None:
+    def _in_start(self, raw_driver: float) -> bool:
+        """In the start pose (either side, for a twist): set-up ends only from there."""
+        p, _ = self._progress(raw_driver)
+        return math.isfinite(p) and p <= self._neutral_edge
+
+    def _start_text(self) -> str:
+        return "Get into the starting position: " + self.exercise.setup[0]
+
+    def _setup(self, t: float, seen: bool, out: StepResult, raw_driver: float) -> None:
         if not seen:
             self._seen_since = None
             if self.frames == 1:
-                out.cues.append(Cue(self.exercise.placement, Priority.INSTRUCTION, "placement", t, 30))
+                out.cues.append(
+                    Cue(self.exercise.placement, Priority.INSTRUCTION, "placement", t, 30)
+                )
             return
         if self._seen_since is None:
             self._seen_since = t
+        if t - self._seen_since >= SEEN_TO_START_S and not self._in_start(raw_driver):
+            if self._start_cue_t is None or t - self._start_cue_t >= 8.0:
+                self._start_cue_t = t
+                out.cues.append(Cue(self._start_text(), Priority.INSTRUCTION, "start_pose", t, 8))
+            return
         if t - self._seen_since >= SEEN_TO_START_S:
             self.phase = Phase.RESTING
             self._rest_since = t
@@ -390,18 +420,27 @@ class Session:
         self._last_hold_cue_remaining = None
         self.phase = Phase.MOVING_IN
         if side is not None and last_side is not None and side != last_side:
-            ev = Event("switch_side", t, t, self.driver.name, None, None, f"Switched to the {side} side.")
+            ev = Event(
+                "switch_side", t, t, self.driver.name, None, None, f"Switched to the {side} side."
+            )
             self.events.append(ev)
             out.opened.append(ev)
         if side is not None:
             done_here = self.side_counts()[side]
-            if done_here >= self.exercise.reps_per_side and self.side_counts()[
-                "left" if side == "right" else "right"
-            ] < self.exercise.reps_per_side:
+            if (
+                done_here >= self.exercise.reps_per_side
+                and self.side_counts()["left" if side == "right" else "right"]
+                < self.exercise.reps_per_side
+            ):
                 other = "left" if side == "right" else "right"
                 out.cues.append(
-                    Cue(f"That side is done. Switch to your {other}.", Priority.INSTRUCTION,
-                        "switch", t, 10)
+                    Cue(
+                        f"That side is done. Switch to your {other}.",
+                        Priority.INSTRUCTION,
+                        "switch",
+                        t,
+                        10,
+                    )
                 )
 
     def _end_rep(self, t: float, out: StepResult) -> None:
@@ -416,13 +455,22 @@ class Session:
             return  # an attempt that never reached the target pose is not a rep
         self.reps.append(rep)
         msg = self._rep_message(rep)
-        ev = Event("rep_complete", rep.start_s, t, self.driver.name,
-                   rep.peak_deg.get(self.driver.name), None, msg)
+        ev = Event(
+            "rep_complete",
+            rep.start_s,
+            t,
+            self.driver.name,
+            rep.peak_deg.get(self.driver.name),
+            None,
+            msg,
+        )
         self.events.append(ev)
         out.opened.append(ev)
         out.cues.append(Cue(msg, Priority.INFO, "rep", t, 2))
         if self.done():
-            out.cues.append(Cue("Set complete. Well done, rest now.", Priority.INSTRUCTION, "done", t, 30))
+            out.cues.append(
+                Cue("Set complete. Well done, rest now.", Priority.INSTRUCTION, "done", t, 30)
+            )
 
     def _rep_message(self, rep: Rep) -> str:
         if rep.side is not None:
@@ -439,8 +487,15 @@ class Session:
         if remaining <= 0:
             if not rep.hold_announced:
                 rep.hold_announced = True
-                ev = Event("hold_complete", t, t, self.driver.name, rep.hold_s, rep.target_hold_s,
-                           "Well done. Now come back slowly.")
+                ev = Event(
+                    "hold_complete",
+                    t,
+                    t,
+                    self.driver.name,
+                    rep.hold_s,
+                    rep.target_hold_s,
+                    "Well done. Now come back slowly.",
+                )
                 self.events.append(ev)
                 out.opened.append(ev)
                 out.cues.append(Cue(ev.message, Priority.INSTRUCTION, "hold_done", t, 2))
@@ -466,7 +521,9 @@ class Session:
             if rule.role == "form" and short and rule.short_cue:
                 out.cues.append(Cue(rule.short_cue, Priority.INFO, f"form:{rule.name}", t, 12))
             elif over and rule.over_cue and not rule.past_limit(v):
-                out.cues.append(Cue(rule.over_cue, Priority.INSTRUCTION, f"over:{rule.name}", t, 10))
+                out.cues.append(
+                    Cue(rule.over_cue, Priority.INSTRUCTION, f"over:{rule.name}", t, 10)
+                )
 
     def _short_cue(self, t: float, out: StepResult) -> None:
         if self._short_since is not None and t - self._short_since >= SHORT_CUE_AFTER_S:
