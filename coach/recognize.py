@@ -135,8 +135,11 @@ def _still_fit(series: AngleSeries, exercise: Exercise) -> float:
     return hits / total if total else 0.0
 
 
-def recognize(frames: list[PoseFrame], exercises: dict[str, Exercise]) -> Recognition:
-    view = view_of(frames)
+def recognize(
+    frames: list[PoseFrame], exercises: dict[str, Exercise], view: str | None = None
+) -> Recognition:
+    """Best-fitting stretch; `view` is the user's hint where the camera angle is ambiguous."""
+    view = view or view_of(frames)
     scores = {ex_id: round(fit(frames, ex, view), 3) for ex_id, ex in exercises.items()}
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     best_id, best = ranked[0]

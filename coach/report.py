@@ -42,6 +42,18 @@ def _verdict(session: Session, counts: Counter[str], duration_s: float) -> tuple
         sides = session.side_counts()
         if abs(sides["left"] - sides["right"]) >= 2 or 0 in sides.values():
             reasons.append(f"sides unbalanced ({sides['right']} right, {sides['left']} left)")
+    if session.reps and session.stopped_reason is None:
+        need = ex.reps_per_side
+        ok = [r for r in session.reps if r.ok]
+        if ex.sided:
+            sides = {s: sum(1 for r in ok if r.side == s) for s in SIDES}
+            if min(sides.values()) < need:
+                reasons.append(
+                    f"fewer good reps than the {need} per side planned "
+                    f"({sides['right']} right, {sides['left']} left)"
+                )
+        elif len(ok) < need:
+            reasons.append(f"fewer good reps than the {need} planned ({len(ok)})")
     if counts["lost_view"]:
         reasons.append(f"out of view {counts['lost_view']} time(s)")
     if not reasons:

@@ -1,0 +1,170 @@
+"""`coach` command line: parses arguments, then calls one function. No logic lives here."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from coach.errors import CoachError
+
+
+def _score_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="video files (mp4 mov avi webm mkv), photos (jpg png), "
+        "*.landmarks.jsonl files, or folders of them",
+    )
+    p.add_argument(
+        "--exercise",
+        "-e",
+        default="auto",
+        help="exercise id (see `coach list`), or 'auto' to recognise it (default)",
+    )
+    p.add_argument(
+        "--variant",
+        help="exercise variant, e.g. 'chair' for the seated twist "
+        "(default: recognised from the posture)",
+    )
+    p.add_argument("--json", metavar="PATH", help="write the JSON report here (single input)")
+    p.add_argument("--out", metavar="DIR", help="write report, summary, plots per input here")
+    p.add_argument(
+        "--annotated", action="store_true", help="also write an annotated mp4 into --out"
+    )
+    p.add_argument(
+        "--save-landmarks", action="store_true", help="also write the landmark file into --out"
+    )
+    p.add_argument(
+        "--jobs", "-j", type=int, default=None, help="processes to use (default: number of cores)"
+    )
+    p.add_argument("--start", type=float, help="score from this second")
+    p.add_argument("--end", type=float, help="score up to this second")
+    view = p.add_mutually_exclusive_group()
+    view.add_argument(
+        "--side-view",
+        action="store_const",
+        const="side",
+        dest="view",
+        help="the camera sees the person side-on",
+    )
+    view.add_argument(
+        "--front-view",
+        action="store_const",
+        const="front",
+        dest="view",
+        help="the camera faces the person",
+    )
+    p.add_argument(
+        "--model",
+        metavar="PATH.task",
+        help="a MediaPipe Tasks pose model to use instead of the bundled one",
+    )
+    p.add_argument(
+        "--sample-fps",
+        type=float,
+        default=None,
+        help="pose at most this many frames a second (faster; stretches are slow)",
+    )
+    p.add_argument("--quiet", "-q", action="store_true", help="print only the final table")
+    _history_flags(p)
+
+
+def _history_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-history", action="store_true", help="do not store this session")
+    p.add_argument("--db", metavar="PATH", help="history database (default: user data folder)")
+
+
+def _run_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--exercise", "-e", required=True, help="exercise id (see `coach list`)")
+    p.add_argument("--variant", help="exercise variant, e.g. 'chair' for the seated twist")
+    p.add_argument("--camera", type=int, default=0, help="camera device number (default 0)")
+    p.add_argument(
+        "--source", metavar="FILE", help="run a video or landmark file as if it were live"
+    )
+    p.add_argument("--fast", action="store_true", help="with --source: as fast as possible")
+    p.add_argument("--no-window", action="store_true", help="no overlay window (headless)")
+    p.add_argument("--no-voice", action="store_true", help="print prompts instead of speaking")
+    p.add_argument("--voice-rate", type=int, default=150, help="speech rate, words a minute")
+    p.add_argument("--voice", metavar="NAME", help="speech voice (name or id)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="start even past a daily limit (recorded in the history)",
+    )
+    p.add_argument("--json", metavar="PATH", help="write the session report here on quit")
+    p.add_argument("--out", metavar="DIR", help="write report and summary here on quit")
+    p.add_argument("--model", metavar="PATH.task", help="a MediaPipe Tasks pose model")
+    p.add_argument(
+        "--max-seconds", type=float, default=None, help="end the session after this many seconds"
+    )
+    _history_flags(p)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="coach",
+        description="A webcam coach for gentle home back stretches. It checks posture and "
+        "pace only and cannot diagnose: stop at once if you feel pain.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="list the exercises")
+    show = sub.add_parser("show", help="explain one exercise: set-up, camera, checks, limits")
+    show.add_argument("exercise")
+    _score_args(sub.add_parser("score", help="score recorded videos, photos or landmark files"))
+    _run_args(sub.add_parser("run", help="live coaching in front of a camera"))
+    hist = sub.add_parser("history", help="past sessions, daily limits, plots and export")
+    from coach.history_cli import add_history_arguments
+
+    add_history_arguments(hist)
+    sim = sub.add_parser("simulate", help="generate a landmark sequence with its ground truth")
+    sim.add_argument("--exercise", "-e", required=True)
+    sim.add_argument("--scenario", default="good")
+    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--out", required=True, metavar="PATH.landmarks.jsonl")
+    return parser
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    if args.command == "list":
+        from coach.info import list_command
+
+        return list_command()
+    if args.command == "show":
+        from coach.info import show_command
+
+        return show_command(args.exercise)
+    if args.command == "score":
+        from coach.score_command import score_command
+
+        return score_command(args)
+    if args.command == "run":
+        from coach.live import run_command
+
+        return run_command(args)
+    if args.command == "history":
+        from coach.history_cli import history_command
+
+        return int(history_command(args) or 0)
+    if args.command == "simulate":
+        from coach.simulate import simulate_command
+
+        return simulate_command(args)
+    raise AssertionError(args.command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return dispatch(args)
+    except CoachError as exc:
+        print(exc.line(), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("coach: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

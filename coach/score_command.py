@@ -1,0 +1,466 @@
+"""`coach score`: recorded videos, photos and landmark files -> reports, plots, history.
+
+One input is scored in this process (its pose estimation may use several processes); many
+inputs are scored in parallel, one process each. A bad input gets one clear line and a
+non-zero exit, and never stops the others; whatever was computed for it is still written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import queue
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from coach.errors import CoachError
+from coach.exercises import Exercise, load_all, load_exercise
+from coach.landmark_file import SUFFIX, read_landmarks, write_landmarks
+from coach.landmarks import PoseFrame
+from coach.recognize import Recognition, guess_variant, recognize
+from coach.report import build_report, text_summary, write_json
+from coach.scoring import AngleSeries, score_frames
+
+VIDEO_EXT = {".mp4", ".mov", ".avi", ".webm", ".mkv", ".m4v"}
+IMAGE_EXT = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ScoreOptions:
+    exercise: str
+    variant: str | None
+    json_path: str | None
+    out_dir: str | None
+    annotated: bool
+    save_landmarks: bool
+    start_s: float | None
+    end_s: float | None
+    view: str | None
+    model: str | None
+    sample_fps: float | None
+    pose_jobs: int
+    history: bool
+    db: str | None
+    quiet: bool
+
+
+@dataclass
+class Outcome:
+    """What scoring one input produced; `error` is the one line shown for a bad input."""
+
+    input: str
+    exercise: str | None = None
+    report: dict[str, Any] | None = None
+    error: str | None = None
+    seconds: float = 0.0
+    frames: int = 0
+    written: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+
+def kind_of(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith(SUFFIX) or name.endswith(".jsonl"):
+        return "landmarks"
+    if path.suffix.lower() in VIDEO_EXT:
+        return "video"
+    if path.suffix.lower() in IMAGE_EXT:
+        return "image"
+    return "unknown"
+
+
+def expand_inputs(inputs: list[str]) -> list[Path]:
+    """Files as given; folders expanded to the videos, photos and landmark files inside."""
+    paths: list[Path] = []
+    for raw in inputs:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(q for q in p.iterdir() if q.is_file() and kind_of(q) != "unknown")
+            if not found:
+                raise CoachError(
+                    f"{p}: the folder holds no videos, photos or landmark files",
+                    "point at a folder of .mp4/.mov/.avi/.webm/.mkv/.jpg/.png/.landmarks.jsonl",
+                )
+            paths += found
+        else:
+            paths.append(p)
+    return paths
+
+
+def _clip(frames: list[PoseFrame], start_s: float | None, end_s: float | None) -> list[PoseFrame]:
+    return [
+        f for f in frames if (start_s is None or f.t >= start_s) and (end_s is None or f.t <= end_s)
+    ]
+
+
+def load_frames(
+    path: Path, opts: ScoreOptions, progress: Progress | None
+) -> tuple[list[PoseFrame], float | None, str | None]:
+    """Frames of any input kind, with the source fps and a reason if reading stopped early."""
+    kind = kind_of(path)
+    if not path.exists():
+        raise CoachError(f"{path}: no such file", "check the path and spelling")
+    if kind == "landmarks":
+        header, frames_iter = read_landmarks(path)
+        return _clip(list(frames_iter), opts.start_s, opts.end_s), header.fps, None
+    if kind == "video":
+        from coach.pose_pipeline import estimate_video
+
+        info, frames, error = estimate_video(
+            path,
+            start_s=opts.start_s,
+            end_s=opts.end_s,
+            sample_fps=opts.sample_fps,
+            model_path=opts.model,
+            jobs=opts.pose_jobs,
+            progress=progress,
+        )
+        return frames, info.fps, (error.problem if error else None)
+    if kind == "image":
+        from coach.pose_pipeline import estimate_image
+
+        return [estimate_image(path, model_path=opts.model)], None, None
+    raise CoachError(
+        f"{path}: not a video, photo or landmark file",
+        "give an .mp4/.mov/.avi/.webm/.mkv video, a .jpg/.png photo or a .landmarks.jsonl file",
+    )
+
+
+def choose_exercise(
+    frames: list[PoseFrame], opts: ScoreOptions, exercises: dict[str, Exercise]
+) -> tuple[Exercise | None, Recognition | None]:
+    if opts.exercise != "auto":
+        return load_exercise(opts.exercise), None
+    rec = recognize(frames, exercises, view=opts.view)
+    return (exercises[rec.exercise_id] if rec.exercise_id else None), rec
+
+
+def still_report(frame: PoseFrame, exercise: Exercise, source: str) -> dict[str, Any]:
+    """A photo is one moment: each angle against its target, no reps."""
+    session, series = score_frames([frame], exercise)
+    report = build_report(session, source)
+    angles: dict[str, Any] = {}
+    for rule in exercise.angles:
+        for key, values in series.raw.items():
+            if key.split("@")[0] != rule.name:
+                continue
+            v = float(values[0])
+            if v != v:  # NaN: not seen
+                angles[key] = {"value": None, "verdict": "unseen"}
+                continue
+            reading = abs(v) if rule.mirror else v
+            lo, hi = rule.target
+            verdict = (
+                "over"
+                if rule.past_limit(reading)
+                else "in_range"
+                if lo <= reading <= hi
+                else "short"
+            )
+            angles[key] = {
+                "value": round(v, 1),
+                "target": [lo, hi],
+                "limit": rule.limit,
+                "verdict": verdict,
+            }
+    report["still"] = True
+    report["angles"] = angles
+    return report
+
+
+def _out_dir(opts: ScoreOptions, path: Path) -> Path | None:
+    if not opts.out_dir:
+        return None
+    name = path.name.removesuffix(SUFFIX) if path.name.endswith(SUFFIX) else path.stem
+    d = Path(opts.out_dir) / name
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CoachError(
+            f"{d}: cannot create the output folder ({exc.strerror})",
+            "choose a writable --out folder",
+        ) from None
+    return d
+
+
+def _write(outcome: Outcome, what: str, writer: Callable[[], None], path: Path) -> None:
+    try:
+        writer()
+        outcome.written.append(str(path))
+    except OSError as exc:
+        raise CoachError(
+            f"{path}: cannot write the {what} ({exc.strerror})", "choose a writable output path"
+        ) from None
+
+
+def write_outputs(
+    outcome: Outcome,
+    path: Path,
+    opts: ScoreOptions,
+    frames: list[PoseFrame],
+    fps: float | None,
+    exercise: Exercise | None,
+    series: AngleSeries | None,
+) -> None:
+    report = outcome.report
+    assert report is not None
+    if opts.json_path:
+        _write(
+            outcome,
+            "report",
+            lambda: write_json(report, opts.json_path or ""),
+            Path(opts.json_path),
+        )
+    d = _out_dir(opts, path)
+    if d is None:
+        return
+    _write(outcome, "report", lambda: write_json(report, d / "report.json"), d / "report.json")
+    summary = d / "summary.txt"
+    _write(outcome, "summary", lambda: summary.write_text(text_summary(report) + "\n"), summary)
+    if opts.save_landmarks and frames:
+        lm = d / f"{d.name}{SUFFIX}"
+        _write(outcome, "landmarks", lambda: write_landmarks(lm, frames, fps, str(path)), lm)
+    if exercise is None or series is None or report.get("still"):
+        return
+    from coach.plots import plot_angles
+
+    png = d / "angles.png"
+    _write(outcome, "plot", lambda: plot_angles(series, report, exercise, png), png)
+    if opts.annotated and kind_of(path) == "video":
+        from coach.annotate import write_annotated_video
+
+        mp4 = d / "annotated.mp4"
+        _write(
+            outcome,
+            "annotated video",
+            lambda: write_annotated_video(
+                path, frames, exercise, mp4, start_s=opts.start_s, end_s=opts.end_s
+            ),
+            mp4,
+        )
+
+
+def _store(report: dict[str, Any], opts: ScoreOptions) -> None:
+    if not opts.history or report.get("exercise") is None:
+        return
+    from coach.history import save_report
+
+    save_report(opts.db, report, "scored", datetime.now(UTC))
+
+
+def _problem_line(path: Path, report: dict[str, Any], session_seen_s: float) -> str | None:
+    if report["frames"] == 0:
+        return f"{path}: no frames could be read"
+    if report["frames_with_pose"] == 0:
+        return (
+            f"{path}: no person found in any frame — record with the whole body in view, "
+            "in good light, about 2-3 m from the camera"
+        )
+    if session_seen_s <= 0 and not report.get("still"):
+        return (
+            f"{path}: a person was found but never fully in view (hips and shoulders) — "
+            "step back so your whole body is in the picture"
+        )
+    return None
+
+
+def score_one(path: Path, opts: ScoreOptions, progress: Progress | None = None) -> Outcome:
+    """Score one input; never raises for a bad input — the outcome carries the error line."""
+    start = time.perf_counter()
+    outcome = Outcome(str(path))
+    frames: list[PoseFrame] = []
+    try:
+        frames, fps, cut_short = load_frames(path, opts, progress)
+        outcome.frames = len(frames)
+        if not frames:
+            raise CoachError(
+                f"{path}: no frames in the chosen time range",
+                "check --start/--end against the recording's length",
+            )
+        exercises = load_all()
+        exercise, rec = choose_exercise(frames, opts, exercises)
+        if exercise is None:
+            assert rec is not None
+            outcome.report = _unrecognised_report(path, frames, rec)
+            outcome.exercise = None
+            write_outputs(outcome, path, opts, frames, fps, None, None)
+            return outcome
+        variant = opts.variant or guess_variant(frames, exercise)
+        judged = exercise.with_variant(variant)
+        outcome.exercise = exercise.id
+        if len(frames) == 1 and kind_of(path) == "image":
+            report = still_report(frames[0], judged, str(path))
+            series = None
+            seen = 1.0
+        else:
+            session, series = score_frames(frames, judged)
+            report = build_report(
+                session, str(path), partial=cut_short is not None, partial_reason=cut_short
+            )
+            seen = session.seen_s
+        report["variant"] = variant
+        if rec is not None:
+            report["recognition"] = {
+                "exercise": rec.exercise_id,
+                "confidence": rec.confidence,
+                "scores": rec.scores,
+                "reason": rec.reason,
+            }
+        outcome.report = report
+        problem = _problem_line(path, report, seen)
+        if cut_short:
+            problem = f"{path}: {cut_short} — the report covers the part before it (partial)"
+        if problem:
+            report["partial"] = True
+            report.setdefault("partial_reason", problem)
+            outcome.error = problem
+        write_outputs(outcome, path, opts, frames, fps, judged, series)
+        if not problem:
+            _store(report, opts)
+    except CoachError as exc:
+        outcome.error = exc.line().removeprefix("coach: error: ")
+    finally:
+        outcome.seconds = time.perf_counter() - start
+    return outcome
+
+
+def _unrecognised_report(path: Path, frames: list[PoseFrame], rec: Recognition) -> dict[str, Any]:
+    return {
+        "exercise": None,
+        "source": str(path),
+        "duration_s": round(frames[-1].t - frames[0].t, 3) if frames else 0.0,
+        "frames": len(frames),
+        "frames_with_pose": sum(f.has_pose for f in frames),
+        "reps": [],
+        "events": [],
+        "summary": {
+            "verdict": "not_recognised",
+            "reasons": [f"none of the six stretches was recognised ({rec.reason})"],
+        },
+        "recognition": {
+            "exercise": None,
+            "confidence": rec.confidence,
+            "scores": rec.scores,
+            "reason": rec.reason,
+        },
+        "partial": False,
+    }
+
+
+# ----- batch -------------------------------------------------------------------------------
+def _worker(path: str, opts: ScoreOptions, messages: Any) -> Outcome:
+    def progress(done: int, total: int) -> None:
+        messages.put((path, done, total))
+
+    return score_one(Path(path), opts, progress)
+
+
+def _options(args: argparse.Namespace, n_inputs: int, jobs: int) -> ScoreOptions:
+    if args.json and n_inputs > 1:
+        raise CoachError("--json takes a single input", "use --out DIR for several inputs")
+    return ScoreOptions(
+        exercise=args.exercise,
+        variant=args.variant,
+        json_path=args.json,
+        out_dir=args.out,
+        annotated=args.annotated,
+        save_landmarks=args.save_landmarks,
+        start_s=args.start,
+        end_s=args.end,
+        view=args.view,
+        model=args.model,
+        sample_fps=args.sample_fps,
+        pose_jobs=jobs if n_inputs == 1 else 1,
+        history=not args.no_history,
+        db=args.db,
+        quiet=args.quiet,
+    )
+
+
+def score_command(args: argparse.Namespace) -> int:
+    from coach.progress import ProgressDisplay, print_table
+
+    paths = expand_inputs(args.inputs)
+    if args.exercise != "auto":
+        load_exercise(args.exercise)  # an unknown id fails before any video is decoded
+    jobs = max(1, args.jobs or os.cpu_count() or 1)
+    opts = _options(args, len(paths), jobs)
+    outcomes: list[Outcome] = []
+    with ProgressDisplay([str(p) for p in paths], enabled=sys.stderr.isatty()) as display:
+        if len(paths) == 1 or jobs == 1:
+            for p in paths:
+                outcome = score_one(p, opts, display.callback(str(p)))
+                display.finish(str(p), outcome.failed)
+                outcomes.append(outcome)
+                _print_outcome(outcome, opts, len(paths))
+        else:
+            outcomes = _score_parallel(paths, opts, jobs, display, len(paths))
+    if len(paths) > 1:
+        print_table(outcomes)
+    return 1 if any(o.failed for o in outcomes) else 0
+
+
+def _score_parallel(
+    paths: list[Path], opts: ScoreOptions, jobs: int, display: Any, n: int
+) -> list[Outcome]:
+    ctx = mp.get_context("spawn")  # mediapipe and threads do not survive fork safely
+    with ctx.Manager() as manager:
+        messages = manager.Queue()
+        with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=ctx) as pool:
+            futures = {pool.submit(_worker, str(p), opts, messages): str(p) for p in paths}
+            pending = set(futures)
+            results: dict[str, Outcome] = {}
+            while pending:
+                _drain(messages, display)
+                done = [f for f in pending if f.done()]
+                for fut in done:
+                    pending.discard(fut)
+                    name = futures[fut]
+                    try:
+                        outcome = fut.result()
+                    except Exception as exc:  # a crashed worker is one failed input
+                        outcome = Outcome(name, error=f"{name}: scoring crashed ({exc})")
+                    results[name] = outcome
+                    display.finish(name, outcome.failed)
+                    _print_outcome(outcome, opts, n)
+                if pending:
+                    time.sleep(0.1)
+            _drain(messages, display)
+    return [results[str(p)] for p in paths]
+
+
+def _drain(messages: Any, display: Any) -> None:
+    while True:
+        try:
+            name, done, total = messages.get_nowait()
+        except queue.Empty:
+            return
+        display.update(name, done, total)
+
+
+def _print_outcome(outcome: Outcome, opts: ScoreOptions, n_inputs: int) -> None:
+    if outcome.error:
+        print(f"coach: error: {outcome.error}", file=sys.stderr)
+    if outcome.report is not None and not opts.quiet:
+        rep = outcome.report
+        if rep.get("exercise") is None:
+            print(f"{outcome.input}: {rep['summary']['reasons'][0]}")
+        else:
+            print(text_summary(rep))
+            rec = rep.get("recognition")
+            if rec:
+                print(f"  recognised as {rec['exercise']} (confidence {rec['confidence']:.2f})")
+        for w in outcome.written:
+            print(f"  wrote {w}")
