@@ -97,11 +97,16 @@ def _parse_limits(data: dict[str, Any], path: Path) -> Limits:
     return Limits(**values)
 
 
-def _check_limit(key: str, value: Any, type_name: Any, path: Path) -> int | float:
-    """A limit is a positive number; bool is rejected even though Python treats it as an int."""
-    whole = type_name in (int, "int")
+def _is_number(value: Any, whole: bool) -> bool:
+    """bool is rejected even though Python treats it as an int: `true` is not a limit."""
     ok_types: tuple[type, ...] = (int,) if whole else (int, float)
-    if isinstance(value, bool) or not isinstance(value, ok_types):
+    return isinstance(value, ok_types) and not isinstance(value, bool)
+
+
+def _check_limit(key: str, value: Any, type_name: Any, path: Path) -> int | float:
+    """A limit is a positive number, whole where it counts sessions."""
+    whole = type_name in (int, "int")
+    if not _is_number(value, whole):
         kind = "a whole number" if whole else "a number"
         raise CoachError(
             f"config file {path}: 'limits.{key}' must be {kind}, not {value!r}",
@@ -112,4 +117,4 @@ def _check_limit(key: str, value: Any, type_name: Any, path: Path) -> int | floa
             f"config file {path}: 'limits.{key}' must be greater than 0, not {value!r}",
             f"write e.g. {key} = {getattr(Limits, key)!r}",
         )
-    return value if whole else float(value)
+    return int(value) if whole else float(value)

@@ -289,16 +289,21 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("COMMIT")
 
 
+def _refuse_newer(conn: sqlite3.Connection, path: Path | str) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise CoachError(
+            f"history database {path} has schema version {version}, newer than this coach "
+            f"understands ({SCHEMA_VERSION})",
+            "update coach, or use another file with --db PATH",
+        )
+
+
 def migrate(conn: sqlite3.Connection, path: Path | str = "") -> int:
     """Bring the schema up to SCHEMA_VERSION, one step at a time, each step atomic."""
     with transaction(conn):
+        _refuse_newer(conn, path)
         version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise CoachError(
-                f"history database {path} has schema version {version}, newer than this coach "
-                f"understands ({SCHEMA_VERSION})",
-                "update coach, or use another file with --db PATH",
-            )
         for step in range(version, SCHEMA_VERSION):
             for statement in MIGRATIONS[step].split(";"):
                 if statement.strip():
@@ -322,6 +327,7 @@ def open_db(db: DbPath | None = None, notice: Notice = _stderr_notice) -> sqlite
             f"check the folder's permissions, or choose another file with --db PATH or {ENV_VAR}",
         ) from exc
     try:
+        _refuse_newer(conn, path)  # before WAL mode rewrites the header of a file we must not touch
         _configure(conn)
         migrate(conn, path)
     except BaseException:
