@@ -1,0 +1,209 @@
+"""What the person sees, as plain data: the overlay's content built from a Session.
+
+Pure (no cv2) so the content is tested apart from the drawing: overlay.py only decides how
+an OverlayState looks, never what it says.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from coach.angles import uses_lead
+from coach.cues import Priority
+from coach.exercises import AngleRule, Exercise
+from coach.report import SAFETY_TYPES
+from coach.session import Phase, Sample, Session, StepResult
+
+WARNING_MIN_S = 2.5  # a warning stays up at least this long, so it can be read
+INSTRUCTION_MIN_S = 1.5  # a routine prompt is not replaced sooner than this
+
+PHASE_TEXT = {
+    Phase.SETUP: "Get into view",
+    Phase.RESTING: "Rest",
+    Phase.MOVING_IN: "Move in slowly",
+    Phase.HOLDING: "Hold",
+    Phase.RELEASING: "Come back slowly",
+    Phase.STOPPED: "Stopped",
+}
+
+
+@dataclass(frozen=True)
+class Gauge:
+    """One judged angle as the rule reads it (mirrored for a left twist), ready to draw."""
+
+    name: str
+    label: str
+    value: float  # NaN when not seen
+    target: tuple[float, float]
+    limit: float
+    in_range: bool
+    over_limit: bool
+    role: str  # "target" or "form"
+    side: str | None  # the twist side a mirrored or lead/trail angle reads for
+    axis: tuple[float, float]  # the span a gauge shows: start, target and limit with margin
+
+    @property
+    def seen(self) -> bool:
+        return math.isfinite(self.value)
+
+    def fraction(self, v: float) -> float:
+        """Where v sits on the gauge's axis, 0..1 (clipped)."""
+        lo, hi = self.axis
+        return min(1.0, max(0.0, (v - lo) / (hi - lo)))
+
+
+@dataclass(frozen=True)
+class OverlayState:
+    """Everything the overlay shows for one moment."""
+
+    exercise_name: str
+    phase: str  # Phase value, e.g. "holding"
+    phase_text: str  # what the person reads, e.g. "Hold"
+    side: str | None
+    instruction: str
+    warning: str | None
+    hold_s: float | None  # None when no attempt is under way
+    target_hold_s: float
+    reps: dict[str, int]  # {"right": n, "left": n} for sided stretches, else {"total": n}
+    target_reps: int  # per side (sided) or in all
+    gauges: tuple[Gauge, ...]
+    mirrored: bool = False
+    done: bool = False
+
+    @property
+    def holding(self) -> bool:
+        return self.phase == Phase.HOLDING.value
+
+    @property
+    def hold_remaining_s(self) -> float | None:
+        if self.hold_s is None:
+            return None
+        return max(0.0, self.target_hold_s - self.hold_s)
+
+
+def gauge_axis(rule: AngleRule) -> tuple[float, float]:
+    """A span wide enough for the start band, the target band and the limit."""
+    points = [*rule.target, rule.limit, *(rule.start or ())]
+    lo, hi = min(points), max(points)
+    pad = max(5.0, 0.12 * (hi - lo))
+    return lo - pad, hi + pad
+
+
+def display_side(session: Session, sample: Sample | None) -> str | None:
+    """The side the gauges read for: the attempt's side, else the way the driver leans now."""
+    if not session.exercise.sided:
+        return None
+    if session.current is not None:
+        return session.current.side
+    if sample is not None:
+        raw = sample.values.get(session.driver.name, math.nan)
+        if math.isfinite(raw) and session.driver.mirror:
+            return "right" if raw >= 0 else "left"
+    return session.side
+
+
+def make_gauge(rule: AngleRule, value: float, side: str | None) -> Gauge:
+    seen = math.isfinite(value)
+    lo, hi = rule.target
+    label = rule.name.replace("_", " ").capitalize()
+    sided = side is not None and (rule.mirror or uses_lead(rule))
+    return Gauge(
+        name=rule.name,
+        label=label,
+        value=value,
+        target=rule.target,
+        limit=rule.limit,
+        in_range=seen and lo <= value <= hi,
+        over_limit=seen and rule.past_limit(value),
+        role=rule.role,
+        side=side if sided else None,
+        axis=gauge_axis(rule),
+    )
+
+
+def gauges(session: Session) -> tuple[Gauge, ...]:
+    sample = session.last_sample
+    side = display_side(session, sample)
+    out = []
+    for rule in session.exercise.angles:
+        value = session.value(sample, rule, side) if sample is not None else math.nan
+        out.append(make_gauge(rule, value, side))
+    return tuple(out)
+
+
+def rep_counts(session: Session) -> dict[str, int]:
+    if session.exercise.sided:
+        return session.side_counts()
+    return {"total": len(session.reps)}
+
+
+def phase_text(session: Session, side: str | None) -> str:
+    if session.phase is Phase.MOVING_IN and side is not None:
+        return f"Turn to your {side}"
+    if session.phase is Phase.RESTING and session.done():
+        return "Set complete"
+    return PHASE_TEXT[session.phase]
+
+
+def overlay_state(
+    session: Session, instruction: str, warning: str | None, mirrored: bool = False
+) -> OverlayState:
+    """The overlay's content for the session's latest moment."""
+    side = display_side(session, session.last_sample)
+    rep = session.current
+    return OverlayState(
+        exercise_name=session.exercise.name,
+        phase=session.phase.value,
+        phase_text=phase_text(session, side),
+        side=side,
+        instruction=instruction,
+        warning=warning,
+        hold_s=rep.hold_s if rep is not None and rep.reached else None,
+        target_hold_s=session.exercise.hold_s,
+        reps=rep_counts(session),
+        target_reps=session.exercise.reps_per_side,
+        gauges=gauges(session),
+        mirrored=mirrored,
+        done=session.done(),
+    )
+
+
+class Prompts:
+    """Which instruction and warning to show, from the cues and events each step gives.
+
+    A safety warning stays up while its event is open and at least WARNING_MIN_S; an
+    instruction stays until a newer one replaces it (not sooner than INSTRUCTION_MIN_S,
+    unless the newer one is more urgent). Live use and the annotated video share this.
+    """
+
+    def __init__(self, exercise: Exercise) -> None:
+        self.instruction = exercise.placement
+        self._instruction_t = -math.inf
+        self._instruction_priority = Priority.INSTRUCTION
+        self._open: dict[tuple[str, str | None], str] = {}
+        self._warning: str | None = None
+        self._warning_until = -math.inf
+
+    def update(self, t: float, result: StepResult) -> tuple[str, str | None]:
+        for ev in result.opened:
+            if ev.type in SAFETY_TYPES:
+                self._open[(ev.type, ev.angle)] = ev.message
+                self._warning = ev.message
+                self._warning_until = t + WARNING_MIN_S
+        for ev in result.closed:
+            self._open.pop((ev.type, ev.angle), None)
+        for cue in result.cues:
+            if cue.priority is Priority.SAFETY:
+                continue  # shown as the warning banner
+            fresh = t - self._instruction_t >= INSTRUCTION_MIN_S
+            if fresh or cue.priority <= self._instruction_priority:
+                self.instruction = cue.text
+                self._instruction_t = t
+                self._instruction_priority = cue.priority
+        return self.instruction, self.warning(t)
+
+    def warning(self, t: float) -> str | None:
+        if self._open:
+            return next(reversed(self._open.values()))
+        return self._warning if t < self._warning_until else None
