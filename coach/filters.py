@@ -14,6 +14,12 @@ import numpy as np
 from scipy.signal import butter, filtfilt
 
 
+MAX_GAP_S = 0.3  # a longer gap in sightings breaks the signal: speeds across it are unknown
+# A body angle cannot jump faster than this between two frames (about 20 deg in one frame at
+# 30 fps): such a jump is a video cut or a tracking swap, not a movement, and breaks the signal.
+MAX_JUMP_DPS = 600.0
+
+
 def _alpha(cutoff_hz: float, dt: float) -> float:
     tau = 1.0 / (2.0 * math.pi * cutoff_hz)
     return 1.0 / (1.0 + tau / dt)
@@ -26,33 +32,54 @@ class OneEuro:
     min_cutoff_hz: float = 0.8
     beta: float = 0.02
     d_cutoff_hz: float = 1.5
+    rate_cutoff_hz: float = 2.5
     _t: float | None = field(default=None, init=False)
     _x: float = field(default=math.nan, init=False)
     _dx: float = field(default=0.0, init=False)
+    _rate: float = field(default=0.0, init=False)
+    _accel: float = field(default=0.0, init=False)
 
     def reset(self) -> None:
-        self._t, self._x, self._dx = None, math.nan, 0.0
+        self._t, self._x, self._dx, self._rate, self._accel = None, math.nan, 0.0, 0.0, 0.0
+
+    @property
+    def acceleration(self) -> float:
+        """Rate of change of `derivative`, low-passed the same way, units per second squared."""
+        return self._accel
 
     @property
     def derivative(self) -> float:
-        """Smoothed rate of change, units per second (0 until two samples are seen)."""
-        return self._dx
+        """Rate of change of the filtered output, low-passed, units per second.
+
+        The filter's own internal derivative (raw input minus lagging output) overstates
+        speed during a move, so safety checks use this one instead.
+        """
+        return self._rate
 
     def __call__(self, t: float, x: float) -> float:
         if not math.isfinite(x):
             return math.nan  # unseen: keep state, the next sighting continues from it
         if self._t is None or not math.isfinite(self._x) or t <= self._t:
             if self._t is None or not math.isfinite(self._x):
-                self._t, self._x, self._dx = t, x, 0.0
+                self.reset()
+                self._t, self._x = t, x
             return self._x
         dt = t - self._t
-        if dt > 1.0:  # a long gap: start afresh rather than read the jump as speed
-            self._t, self._x, self._dx = t, x, 0.0
+        if (
+            dt > MAX_GAP_S or abs(x - self._x) / dt > MAX_JUMP_DPS
+        ):  # unseen for a while: start afresh rather than read the jump as speed
+            self.reset()
+            self._t, self._x = t, x
             return x
         dx = (x - self._x) / dt
         self._dx += _alpha(self.d_cutoff_hz, dt) * (dx - self._dx)
         cutoff = self.min_cutoff_hz + self.beta * abs(self._dx)
+        previous = self._x
         self._x += _alpha(cutoff, dt) * (x - self._x)
+        a = _alpha(self.rate_cutoff_hz, dt)
+        previous_rate = self._rate
+        self._rate += a * ((self._x - previous) / dt - self._rate)
+        self._accel += a * ((self._rate - previous_rate) / dt - self._accel)
         self._t = t
         return self._x
 
@@ -71,6 +98,20 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return runs
 
 
+def segments(t: np.ndarray, x: np.ndarray) -> list[tuple[int, int]]:
+    """Half-open runs of seen samples, also broken where the signal jumps impossibly fast."""
+    out: list[tuple[int, int]] = []
+    for a, b in _runs(np.isfinite(x)):
+        start = a
+        for i in range(a + 1, b):
+            dt = t[i] - t[i - 1]
+            if dt <= 0 or abs(x[i] - x[i - 1]) / dt > MAX_JUMP_DPS:
+                out.append((start, i))
+                start = i
+        out.append((start, b))
+    return out
+
+
 def zero_phase(t: np.ndarray, x: np.ndarray, cutoff_hz: float = 2.5, order: int = 2) -> np.ndarray:
     """Zero-lag low-pass of x(t); NaN gaps stay NaN and each seen stretch is filtered alone.
 
@@ -78,7 +119,7 @@ def zero_phase(t: np.ndarray, x: np.ndarray, cutoff_hz: float = 2.5, order: int 
     and read back at the original times.
     """
     out = np.full_like(x, np.nan, dtype=float)
-    for a, b in _runs(np.isfinite(x)):
+    for a, b in segments(t, x):
         ts, xs = t[a:b], x[a:b]
         if b - a < 4 or ts[-1] - ts[0] <= 0:
             out[a:b] = xs
@@ -100,7 +141,7 @@ def zero_phase(t: np.ndarray, x: np.ndarray, cutoff_hz: float = 2.5, order: int 
 def derivative(t: np.ndarray, x: np.ndarray) -> np.ndarray:
     """d x / d t on irregular timestamps, NaN where x is unseen."""
     out = np.full_like(x, np.nan, dtype=float)
-    for a, b in _runs(np.isfinite(x)):
+    for a, b in segments(t, x):
         if b - a >= 2:
             out[a:b] = np.gradient(x[a:b], t[a:b])
         else:

@@ -130,7 +130,6 @@ class Session:
         self._rest_since: float | None = None
         self._last_hold_cue_remaining: float | None = None
         self._filters: dict[str, OneEuro] = {}
-        self._prev_speed: dict[str, tuple[float, float]] = {}
         self._detectors = self._make_detectors()
         self._lost = Detector(
             "lost_view", None, LOST_VIEW_S, MESSAGES["lost_view"], LOST_VIEW_S, 0.2
@@ -176,15 +175,9 @@ class Session:
         for name, v in raw.items():
             f = self._filters.setdefault(name, OneEuro())
             values[name] = f(frame.t, v)
-            speed = f.derivative if math.isfinite(values[name]) else math.nan
-            speeds[name] = speed
-            prev = self._prev_speed.get(name)
-            accel = math.nan
-            if prev is not None and math.isfinite(speed) and frame.t > prev[0]:
-                accel = (speed - prev[1]) / (frame.t - prev[0])
-            if math.isfinite(speed):
-                self._prev_speed[name] = (frame.t, speed)
-            accels[name] = accel
+            seen = math.isfinite(values[name]) and math.isfinite(v)
+            speeds[name] = f.derivative if seen else math.nan
+            accels[name] = f.acceleration if seen else math.nan
         return self.step_sample(Sample(frame.t, values, speeds, accels), has_pose=frame.has_pose)
 
     # ----- the machine --------------------------------------------------------------------

@@ -1,0 +1,467 @@
+"""`coach run`: live coaching from a camera (or a file played as if live).
+
+The loop runs pose, judging and drawing on the main thread (GUI windows must live there on
+macOS); the camera and the voice have their own threads. Every dependency (frame feed,
+estimator, speaker, window, keys, clock) is passed in, so tests drive the real loop with a
+landmark file, a fake clock and a recording speaker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import queue
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from coach.cues import Cue, Priority
+from coach.errors import CoachError
+from coach.exercises import Exercise, load_exercise
+from coach.landmarks import PoseFrame
+from coach.report import build_report, text_summary, write_json
+from coach.safety import MESSAGES
+from coach.session import Session, StepResult
+
+SAFETY_EVENT_TYPES = {"too_fast", "jerky", "overextension", "lost_view", "pain_stop"}
+WARNING_SHOW_S = 3.0  # a warning banner stays at least this long, so it can be read
+CAMERA_GIVE_UP_S = 60.0
+
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class LiveItem:
+    """One tick of the feed: a picture and/or a ready pose, or a lost camera."""
+
+    t: float
+    image: np.ndarray | None = None
+    pose: PoseFrame | None = None
+    camera_lost: bool = False
+
+
+class Estimator(Protocol):
+    def estimate(self, frame_bgr: np.ndarray, t: float) -> PoseFrame: ...
+
+
+class Window(Protocol):
+    def show(self, image: np.ndarray) -> int | None: ...
+
+    def close(self) -> None: ...
+
+
+class Speaker(Protocol):
+    def say(self, cue: Cue) -> None: ...
+
+    def flush(self, timeout_s: float = 5.0) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+# ----- feeds --------------------------------------------------------------------------------
+def paced(
+    items: Iterator[LiveItem], fast: bool, clock: Clock, sleep: Callable[[float], None]
+) -> Iterator[LiveItem]:
+    """Release a file's frames at their own pace, as a camera would (or at once with --fast)."""
+    start_wall: float | None = None
+    start_t = 0.0
+    for item in items:
+        if not fast:
+            if start_wall is None:
+                start_wall, start_t = clock(), item.t
+            wait = (item.t - start_t) - (clock() - start_wall)
+            if wait > 0:
+                sleep(wait)
+        yield item
+
+
+def file_feed(
+    path: str,
+    fast: bool,
+    clock: Clock = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[LiveItem]:
+    """A video or landmark file played as if it were live."""
+    from coach.score_command import kind_of
+
+    p = Path(path)
+    if not p.exists():
+        raise CoachError(f"{p}: no such file", "check the --source path")
+    kind = kind_of(p)
+    if kind == "landmarks":
+        from coach.landmark_file import read_landmarks
+
+        _, frames = read_landmarks(p)
+        return paced((LiveItem(f.t, pose=f) for f in frames), fast, clock, sleep)
+    if kind == "video":
+        from coach.sources import VideoSource
+
+        source = VideoSource(p)
+        return paced((LiveItem(t, image=img) for img, t in source), fast, clock, sleep)
+    raise CoachError(
+        f"{p}: --source must be a video or a .landmarks.jsonl file",
+        "give an .mp4/.mov/.avi/.webm/.mkv or a landmark file",
+    )
+
+
+def camera_feed(camera: Any, clock: Clock = time.monotonic) -> Iterator[LiveItem]:
+    """Newest frames from a CameraSource; a lost camera shows up as `camera_lost` ticks."""
+    while True:
+        got = camera.read(timeout=1.0)
+        if got is None:
+            if camera.lost:
+                yield LiveItem(clock(), camera_lost=True)
+            continue
+        image, t = got
+        yield LiveItem(t, image=image)
+
+
+# ----- keys ---------------------------------------------------------------------------------
+class StdinKeys:
+    """Headless controls: type p (pain), q (quit) or r (restart) and Enter."""
+
+    def __init__(self) -> None:
+        self._q: queue.Queue[str] = queue.Queue()
+        if sys.stdin is not None and sys.stdin.isatty():
+            threading.Thread(target=self._read, daemon=True, name="coach-keys").start()
+
+    def _read(self) -> None:
+        for line in sys.stdin:
+            if line.strip():
+                self._q.put(line.strip()[0].lower())
+
+    def __call__(self, t: float) -> str | None:
+        try:
+            return self._q.get_nowait()
+        except queue.Empty:
+            return None
+
+
+def key_action(code: int | str | None) -> str | None:
+    """Window key codes and typed letters -> 'pain', 'quit', 'restart'."""
+    if code is None:
+        return None
+    if isinstance(code, int):
+        if code < 0:
+            return None
+        if code == 27:
+            return "quit"
+        code = chr(code & 0xFF).lower()
+    if code in ("p", " "):
+        return "pain"
+    if code == "q":
+        return "quit"
+    if code == "r":
+        return "restart"
+    return None
+
+
+# ----- the loop -----------------------------------------------------------------------------
+@dataclass
+class LiveStats:
+    frames: int = 0
+    seconds: float = 0.0
+    warnings: list[tuple[float, str]] = field(default_factory=list)
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class LiveResult:
+    session: Session
+    ended_by: str  # "quit", "pain", "end", "camera_lost", "time"
+    stats: LiveStats
+    partial_reason: str | None = None
+
+
+class LiveLoop:
+    """Frames in, judged and spoken and drawn; ends on quit, pain stop or end of feed."""
+
+    def __init__(
+        self,
+        exercise: Exercise,
+        feed: Iterator[LiveItem],
+        speaker: Speaker,
+        *,
+        estimator: Estimator | None = None,
+        window: Window | None = None,
+        keys: Callable[[float], str | None] | None = None,
+        clock: Clock = time.monotonic,
+        max_seconds: float | None = None,
+        mirror: bool = True,
+    ) -> None:
+        self.exercise = exercise
+        self.feed = feed
+        self.speaker = speaker
+        self.estimator = estimator
+        self.window = window
+        self.keys = keys
+        self.clock = clock
+        self.max_seconds = max_seconds
+        self.mirror = mirror
+        self.session = Session(exercise)
+        self.instruction = exercise.summary
+        self._warning: tuple[str, float] | None = None
+        self._open_safety: dict[tuple[str, str | None], str] = {}
+        self._camera_lost_since: float | None = None
+
+    def _say(self, cues: list[Cue], t: float) -> None:
+        for cue in cues:
+            self.speaker.say(cue)
+            if cue.priority <= Priority.INSTRUCTION:
+                self.instruction = cue.text
+
+    def _track_warnings(self, result: StepResult, t: float) -> None:
+        for ev in result.opened:
+            if ev.type in SAFETY_EVENT_TYPES:
+                self._open_safety[(ev.type, ev.angle)] = ev.message
+                self._warning = (ev.message, t)
+        for ev in result.closed:
+            self._open_safety.pop((ev.type, ev.angle), None)
+
+    def warning_text(self, t: float) -> str | None:
+        if self._open_safety:
+            return next(reversed(self._open_safety.values()))
+        if self._warning and t - self._warning[1] < WARNING_SHOW_S:
+            return self._warning[0]
+        return None
+
+    def _draw(self, item: LiveItem, pose: PoseFrame | None) -> int | None:
+        if self.window is None or item.image is None:
+            return None
+        from coach.overlay import draw_overlay
+        from coach.view import overlay_state
+
+        state = overlay_state(self.session, self.instruction, self.warning_text(item.t))
+        image = draw_overlay(item.image, pose, state, mirror=self.mirror)
+        return self.window.show(image)
+
+    def _camera_lost(self, item: LiveItem) -> bool:
+        """Pause on a lost camera; True when it has been gone too long to wait for."""
+        if self._camera_lost_since is None:
+            self._camera_lost_since = item.t
+            self.speaker.say(
+                Cue(
+                    "I lost the camera. Coaching is paused until it is back.",
+                    Priority.SAFETY,
+                    "camera_lost",
+                    item.t,
+                    20,
+                )
+            )
+        return item.t - self._camera_lost_since > CAMERA_GIVE_UP_S
+
+    def run(self) -> LiveResult:
+        stats = LiveStats()
+        started = self.clock()
+        t_first: float | None = None
+        ended_by, partial = "end", None
+        self._say([Cue(self.exercise.placement, Priority.INSTRUCTION, "placement", 0.0, 60)], 0.0)
+        for item in self.feed:
+            if item.camera_lost:
+                if self._camera_lost(item):
+                    ended_by, partial = "camera_lost", "the camera was lost and did not come back"
+                    break
+                continue
+            if self._camera_lost_since is not None:
+                self._camera_lost_since = None
+                self.speaker.say(
+                    Cue(
+                        "Camera is back. Carry on gently.",
+                        Priority.INSTRUCTION,
+                        "camera_back",
+                        item.t,
+                        5,
+                    )
+                )
+            t_first = item.t if t_first is None else t_first
+            pose = item.pose
+            if pose is None and item.image is not None and self.estimator is not None:
+                pose = self.estimator.estimate(item.image, item.t)
+            if pose is None:
+                pose = PoseFrame(item.t)
+            result = self.session.step(pose)
+            self._track_warnings(result, item.t)
+            self._say(result.cues, item.t)
+            stats.frames += 1
+            code = self._draw(item, pose)
+            action = key_action(code) or key_action(self.keys(item.t) if self.keys else None)
+            if action == "pain":
+                self._pain_stop(item.t)
+                ended_by = "pain"
+                break
+            if action == "quit":
+                ended_by = "quit"
+                break
+            if action == "restart":
+                self.session = Session(self.exercise)
+                self._open_safety.clear()
+                self._say(
+                    [Cue("Starting the set again.", Priority.INSTRUCTION, "restart", item.t, 2)],
+                    item.t,
+                )
+            if self.max_seconds is not None and item.t - t_first >= self.max_seconds:
+                ended_by = "time"
+                break
+        stats.seconds = self.clock() - started
+        if ended_by != "pain":
+            self.session.finish()
+        return LiveResult(self.session, ended_by, stats, partial)
+
+    def _pain_stop(self, t: float) -> None:
+        result = self.session.pain_stop(t)
+        self._warning = (MESSAGES["pain_stop"], t)
+        self._say(result.cues, t)
+
+
+# ----- the command --------------------------------------------------------------------------
+class CvWindow:
+    """An OpenCV window; only made where a display exists (imshow aborts without one)."""
+
+    NAME = "coach — p/space: pain stop, q: quit, r: restart"
+
+    def __init__(self) -> None:
+        import cv2
+
+        self._cv2 = cv2
+        cv2.namedWindow(self.NAME, cv2.WINDOW_NORMAL)
+
+    def show(self, image: np.ndarray) -> int | None:
+        self._cv2.imshow(self.NAME, image)
+        code = self._cv2.waitKey(1)
+        return None if code < 0 else code
+
+    def close(self) -> None:
+        self._cv2.destroyAllWindows()
+
+
+def _make_window(no_window: bool) -> Window | None:
+    if no_window:
+        return None
+    from coach.capture import display_available
+
+    if not display_available():
+        print(
+            "coach: no display found — running without a window (as with --no-window); "
+            "type p + Enter to stop for pain, q + Enter to quit",
+            file=sys.stderr,
+        )
+        return None
+    return CvWindow()
+
+
+def _gate(args: argparse.Namespace, exercise: Exercise, speaker: Speaker) -> bool:
+    """Daily limits and pain follow-up before the set; False when the user declines."""
+    if args.no_history:
+        return True
+    from coach.history_cli import limit_gate
+
+    def ask(question: str) -> bool:
+        if sys.stdin is None or not sys.stdin.isatty():
+            print(
+                f"coach: {question} (no terminal to answer: use --force to go ahead)",
+                file=sys.stderr,
+            )
+            return False
+        return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+
+    def say(text: str) -> None:
+        speaker.say(Cue(text, Priority.SAFETY, "gate", 0.0, 0))
+        print(f"coach: {text}")
+
+    return bool(limit_gate(args.db, exercise.id, datetime.now(UTC), args.force, ask, say))
+
+
+def run_command(args: argparse.Namespace) -> int:
+    exercise = load_exercise(args.exercise).with_variant(args.variant)
+    from coach.voice import make_speaker
+
+    speaker = make_speaker(not args.no_voice, args.voice_rate, args.voice)
+    camera = None
+    started_at = datetime.now(UTC)
+    try:
+        if not _gate(args, exercise, speaker):
+            print("coach: not starting. Rest today; your body recovers between sessions.")
+            return 1
+        if args.source:
+            feed = file_feed(args.source, args.fast)
+        else:
+            from coach.capture import CameraSource
+
+            camera = CameraSource(args.camera)
+            feed = camera_feed(camera)
+        estimator = None
+        if args.source is None or not args.source.endswith(".jsonl"):
+            from coach.pose import PoseEstimator
+
+            estimator = PoseEstimator(model_path=args.model)
+        window = _make_window(args.no_window)
+        loop = LiveLoop(
+            exercise,
+            feed,
+            speaker,
+            estimator=estimator,
+            window=window,
+            keys=StdinKeys(),
+            max_seconds=args.max_seconds,
+        )
+        try:
+            result = loop.run()
+        except KeyboardInterrupt:
+            loop.session.finish()
+            result = LiveResult(loop.session, "quit", LiveStats())
+        finally:
+            if window is not None:
+                window.close()
+        return _save(result, args, started_at)
+    finally:
+        speaker.flush(timeout_s=10.0)
+        speaker.close()
+        if camera is not None:
+            camera.close()
+
+
+def _save(result: LiveResult, args: argparse.Namespace, started_at: datetime) -> int:
+    source = args.source or f"camera {args.camera}"
+    report = build_report(
+        result.session,
+        source,
+        partial=result.partial_reason is not None,
+        partial_reason=result.partial_reason,
+    )
+    report["ended_by"] = result.ended_by
+    if not args.no_history and result.session.frames:
+        from coach.history import check_limits, save_report
+        from coach.history_cli import daily_limit_event
+
+        warnings = check_limits(args.db, report["exercise"], started_at)
+        if warnings:
+            report["events"].append(daily_limit_event(warnings))
+            report["summary"]["safety_events"]["daily_limit"] = 1
+        save_report(args.db, report, "live", started_at, forced=bool(args.force and warnings))
+    if args.json:
+        write_json(report, args.json)
+        print(f"  wrote {args.json}")
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        write_json(report, out / "report.json")
+        (out / "summary.txt").write_text(text_summary(report) + "\n", encoding="utf-8")
+        print(f"  wrote {out / 'report.json'}")
+    print(text_summary(report))
+    if result.ended_by == "camera_lost":
+        print(
+            "coach: error: the camera was lost — check the cable and run again; "
+            "the session so far was saved",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
