@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.signal import butter, filtfilt
 
-
 MAX_GAP_S = 0.3  # a longer gap in sightings breaks the signal: speeds across it are unknown
 # A body angle cannot jump faster than this between two frames (about 20 deg in one frame at
 # 30 fps): such a jump is a video cut or a tracking swap, not a movement, and breaks the signal.

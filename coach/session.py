@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from coach.angles import frame_angles, uses_lead
@@ -27,7 +27,7 @@ RELEASE_DWELL_S = 0.3
 SHORT_CUE_AFTER_S = 2.5
 
 
-class Phase(str, Enum):
+class Phase(StrEnum):
     SETUP = "setup"
     RESTING = "resting"
     MOVING_IN = "moving in"
