@@ -179,10 +179,8 @@ def _check_keys(
                 continue
             raise _err(path, f"{where}{key}", "is missing", "add it (see poses/README.md)")
         value = table[key]
-        if isinstance(value, bool) and types is not bool:
-            ok = False
-        else:
-            ok = isinstance(value, types)
+        # bool is an int in Python: a `true` where a number belongs is still a mistake.
+        ok = isinstance(value, types) and not (isinstance(value, bool) and types is not bool)
         if not ok:
             expected = types.__name__ if isinstance(types, type) else "a number"
             raise _err(path, f"{where}{key}", f"must be {expected}", f"got {value!r}")

@@ -45,7 +45,7 @@ def view_of(frames: list[PoseFrame]) -> str | None:
 
 
 def guess_variant(frames: list[PoseFrame], exercise: Exercise) -> str | None:
-    """The chair form of the twist: hips well above the ankles (seated on a chair, not the floor)."""
+    """The chair form of the twist: hips well above the ankles (a chair, not the floor)."""
     if "chair" not in exercise.variants:
         return None
     drops = []
@@ -103,7 +103,7 @@ def posture_match(frames: list[PoseFrame], exercise: Exercise) -> float:
 
 
 def fit(frames: list[PoseFrame], exercise: Exercise, view: str | None) -> float:
-    """0..1: how much of the seen time the target pose is held, plus reaching it, in the right view."""
+    """0..1: share of seen time in the target pose, and reaching it, in the right view."""
     session, series = score_frames(frames, exercise.with_variant(guess_variant(frames, exercise)))
     seen = session.seen_s
     if seen <= 0 and len(frames) > 1:
