@@ -18,6 +18,7 @@ from coach.session import Phase, Sample, Session, StepResult
 WARNING_MIN_S = 2.5  # a warning stays up at least this long, so it can be read
 INSTRUCTION_MIN_S = 1.5  # a routine prompt is not replaced sooner than this
 
+ATTEMPT_PHASES = (Phase.MOVING_IN.value, Phase.HOLDING.value, Phase.RELEASING.value)
 PHASE_TEXT = {
     Phase.SETUP: "Get into view",
     Phase.RESTING: "Rest",
@@ -74,6 +75,11 @@ class OverlayState:
     @property
     def holding(self) -> bool:
         return self.phase == Phase.HOLDING.value
+
+    @property
+    def attempting(self) -> bool:
+        """Moving in, holding or releasing: short of the band is worth flagging only then."""
+        return self.phase in ATTEMPT_PHASES
 
     @property
     def hold_remaining_s(self) -> float | None:
