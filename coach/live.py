@@ -208,7 +208,7 @@ class LiveLoop:
         self.max_seconds = max_seconds
         self.mirror = mirror
         self.session = Session(exercise)
-        self.instruction = exercise.summary
+        self.instruction = exercise.placement
         self._warning: tuple[str, float] | None = None
         self._open_safety: dict[tuple[str, str | None], str] = {}
         self._camera_lost_since: float | None = None
@@ -264,7 +264,6 @@ class LiveLoop:
         started = self.clock()
         t_first: float | None = None
         ended_by, partial = "end", None
-        self._say([Cue(self.exercise.placement, Priority.INSTRUCTION, "placement", 0.0, 60)], 0.0)
         for item in self.feed:
             if item.camera_lost:
                 if self._camera_lost(item):

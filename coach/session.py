@@ -248,16 +248,19 @@ class Session:
         p, _ = self._progress(raw_driver)
         return math.isfinite(p) and p <= self._neutral_edge
 
+    def placement_text(self) -> str:
+        """Short enough to say aloud; the full advice is on screen and in `coach show`."""
+        view = "side-on" if self.exercise.view == "side" else "from the front"
+        return f"Place the camera so it sees your whole body {view}."
+
     def _start_text(self) -> str:
         return "Get into the starting position: " + self.exercise.setup[0]
 
     def _setup(self, t: float, seen: bool, out: StepResult, raw_driver: float) -> None:
+        if self.frames == 1:
+            out.cues.append(Cue(self.placement_text(), Priority.INSTRUCTION, "placement", t, 30))
         if not seen:
             self._seen_since = None
-            if self.frames == 1:
-                out.cues.append(
-                    Cue(self.exercise.placement, Priority.INSTRUCTION, "placement", t, 30)
-                )
             return
         if self._seen_since is None:
             self._seen_since = t
