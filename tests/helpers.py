@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,7 @@ def smoothstep(x: float) -> float:
 
 def angle_at(t: float, keyframes: list[tuple[float, float]]) -> float:
     """Piecewise smooth interpolation between (time, angle) keyframes."""
-    for (t0, a0), (t1, a1) in zip(keyframes, keyframes[1:], strict=False):
+    for (t0, a0), (t1, a1) in itertools.pairwise(keyframes):
         if t0 <= t <= t1:
             return a0 + (a1 - a0) * smoothstep((t - t0) / (t1 - t0))
     return keyframes[-1][1] if t > keyframes[-1][0] else keyframes[0][1]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from helpers import angle_at, twist_frame
 
 from coach.cues import Priority
@@ -94,7 +96,7 @@ def test_the_same_prompt_is_not_repeated_within_its_cooldown():
     accepted = [r for r in look if r.status is not Status.DROPPED]
     assert len(look) > len(accepted)  # raised on many frames of the hold...
     times = [r.queued_at for r in accepted]
-    assert all(b - a >= look[0].cue.cooldown_s for a, b in zip(times, times[1:], strict=False))
+    assert all(b - a >= look[0].cue.cooldown_s for a, b in itertools.pairwise(times))
     assert {r.reason for r in look if r.status is Status.DROPPED} <= {
         "cooldown",
         "superseded",
