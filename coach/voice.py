@@ -3,9 +3,10 @@
 This is the only module that imports pyttsx3. One worker thread owns the engine. pyttsx3 2.99
 on Linux has three traps (a second `runAndWait` after `say` can hang, `stop()` from another
 thread does not cut speech off, and after one `save_to_file` later `say()` calls write files),
-so the engine is only ever asked to render a WAV (`save_to_file` + `runAndWait`, which is
-reliable and takes about 10 ms per prompt), and the WAV is played by a player process that
-can be terminated: that is how a safety warning cuts off a routine prompt.
+so each prompt is rendered to a WAV and played by a player process that can be terminated:
+that is how a safety warning cuts off a routine prompt. On macOS and Windows pyttsx3's
+`save_to_file` renders the WAV; on Linux the espeak-ng program does, because pyttsx3 2.99's
+espeak driver applies the speech rate only some of the time (see EspeakSynthesizer).
 
 The rules for what gets said, in which order and how often live in `PromptQueue`, a pure
 class shared by the three speakers (voice, print, recording), so they are tested once.
@@ -369,9 +370,10 @@ class _WinsoundPlayback:
         return False
 
     def stop(self) -> None:
-        import winsound  # type: ignore[import-not-found]
+        if sys.platform == "win32":
+            import winsound
 
-        winsound.PlaySound(None, 0)
+            winsound.PlaySound(None, 0)
         self._end_t = 0.0
 
 
@@ -381,9 +383,10 @@ class WinsoundPlayer:
     name = "winsound"
 
     def start(self, wav: Path) -> _WinsoundPlayback:
-        import winsound  # type: ignore[import-not-found]
+        if sys.platform == "win32":
+            import winsound
 
-        winsound.PlaySound(str(wav), winsound.SND_FILENAME | winsound.SND_ASYNC)
+            winsound.PlaySound(str(wav), winsound.SND_FILENAME | winsound.SND_ASYNC)
         return _WinsoundPlayback(time.monotonic() + wav_duration_s(wav))
 
 
@@ -440,7 +443,7 @@ def find_player(platform: str = sys.platform) -> Player | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Synthesis with pyttsx3
+# Synthesis: text -> WAV file
 
 
 class Synthesizer(Protocol):
@@ -448,6 +451,8 @@ class Synthesizer(Protocol):
 
 
 ENGINE_HINTS = {"linux": "install espeak-ng"}
+RENDER_TIMEOUT_S = 10.0
+WAV_HEADER_BYTES = 44
 _ENGINE_LOCK = threading.Lock()  # espeak has one global synth callback per process
 
 
@@ -482,7 +487,11 @@ def resolve_voice(voices: Sequence[tuple[str, str]], wanted: str) -> str:
 
 
 class Pyttsx3Synthesizer:
-    """Renders text to WAV files with pyttsx3. Create it in the thread that will use it."""
+    """Renders text to WAV files with pyttsx3 (SAPI5 on Windows, NSSpeech on macOS).
+
+    Create it in the thread that will use it. pyttsx3.init() hands every caller the same
+    engine, so rate and voice are set again before each render, under a process-wide lock.
+    """
 
     def __init__(self, rate: int | None = None, voice_name: str | None = None) -> None:
         try:
@@ -497,22 +506,79 @@ class Pyttsx3Synthesizer:
                 f"no speech engine found ({exc})", ENGINE_HINTS.get(sys.platform, "")
             ) from exc
         _quiet_driver()
-        # pyttsx3.init() hands every caller the same engine: pin rate and voice per render.
-        self.voice_id = (
-            resolve_voice(voices, voice_name) if voice_name else self._engine.getProperty("voice")
-        )
-        self.rate = rate if rate is not None else self._engine.getProperty("rate")
+        self._done = threading.Event()
+        self._engine.connect("finished-utterance", lambda **kwargs: self._done.set())
+        self.voice_id = resolve_voice(voices, voice_name) if voice_name else None
+        self.rate = rate
 
     def render(self, text: str, wav: Path) -> None:
         with _ENGINE_LOCK:
+            self._done.clear()
             if self.rate is not None:
                 self._engine.setProperty("rate", int(self.rate))
             if self.voice_id is not None:
                 self._engine.setProperty("voice", self.voice_id)
             self._engine.save_to_file(text, str(wav))
             self._engine.runAndWait()
-        if not wav.exists() or wav.stat().st_size <= 44:
+            # Some drivers finish writing after runAndWait returns: wait for their signal.
+            self._done.wait(RENDER_TIMEOUT_S)
+        if not wav.exists() or wav.stat().st_size <= WAV_HEADER_BYTES:
             raise RuntimeError(f"the speech engine wrote no audio for {text!r}")
+
+
+class EspeakSynthesizer:
+    """Renders text to WAV files with the espeak-ng program (the Linux default).
+
+    pyttsx3 2.99 drives the same espeak-ng library on Linux, but measured here its rate
+    setting is applied only some of the time (a 120 and a 240 wpm render of one sentence
+    often come out equally long, in a different pattern on each run) and one render in
+    thirty came out empty. One espeak-ng process per prompt takes about 25 ms, shares no
+    state, honours -s and -v every time, and its WAVs are cached by VoiceSpeaker.
+    """
+
+    def __init__(
+        self, rate: int | None = None, voice_name: str | None = None, exe: str = "espeak-ng"
+    ) -> None:
+        path = shutil.which(exe)
+        if path is None:
+            raise SpeechUnavailable("no speech engine found", "install espeak-ng")
+        self.exe = path
+        self.rate = rate
+        voices = self.voices()
+        self.voice = None
+        if voice_name:
+            voice_id = resolve_voice([(vid, name) for vid, name, _ in voices], voice_name)
+            self.voice = next(lang for vid, _, lang in voices if vid == voice_id)
+
+    def voices(self) -> list[tuple[str, str, str]]:
+        """(id like "gmw/en-us", name like "English (America)", language like "en-us")."""
+        listing = subprocess.run(
+            [self.exe, "--voices"], capture_output=True, text=True, check=True, timeout=10
+        ).stdout
+        found = []
+        for line in listing.splitlines()[1:]:
+            parts = line.split()
+            if len(parts) >= 5:
+                found.append((parts[4].lower(), parts[3].replace("_", " "), parts[1]))
+        return found
+
+    def render(self, text: str, wav: Path) -> None:
+        argv = [self.exe, "-w", str(wav)]
+        if self.rate is not None:
+            argv += ["-s", str(int(self.rate))]
+        if self.voice is not None:
+            argv += ["-v", self.voice]
+        # The text goes in on stdin so a prompt can never be read as an option.
+        subprocess.run(argv, input=text.encode("utf-8"), check=True, timeout=RENDER_TIMEOUT_S)
+        if not wav.exists() or wav.stat().st_size <= WAV_HEADER_BYTES:
+            raise RuntimeError(f"espeak-ng wrote no audio for {text!r}")
+
+
+def default_synthesizer(rate: int | None = None, voice_name: str | None = None) -> Synthesizer:
+    """espeak-ng directly on Linux (see EspeakSynthesizer for why), pyttsx3 elsewhere."""
+    if sys.platform in ("darwin", "win32"):
+        return Pyttsx3Synthesizer(rate, voice_name)
+    return EspeakSynthesizer(rate, voice_name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -545,7 +611,7 @@ class VoiceSpeaker:
         self._poll_s = poll_s
         self._cache_size = cache_size
         self._fallback_out = fallback_out
-        self._factory = synthesizer_factory or (lambda: Pyttsx3Synthesizer(rate, voice_name))
+        self._factory = synthesizer_factory or (lambda: default_synthesizer(rate, voice_name))
         self._queue = PromptQueue(stale_after_s=stale_after_s)
         self._cond = threading.Condition()
         self._closed = False
