@@ -373,6 +373,8 @@ def build_script(ex: Exercise, sc: Scenario, rng: np.random.Generator) -> Script
             if "lost_view" in sc.faults and i == min(fault_rep, len(sides) - 2):
                 b.lost_view(i)
             b.rest_until(b.driver.end + max(3.0, ex.rest_s + b.u(-1.0, 1.5)), b.rest)
+        if "lost_view" in sc.faults and not b.gaps:
+            b.lost_view(len(sides) - 1)
         if "wrong_side" in sc.faults:
             wrong = b.plans[n]
             b.injected[0].update(start_s=round(wrong.begin_s, 3), end_s=round(wrong.end_s, 3))
@@ -690,7 +692,7 @@ def choose_camera(ex: Exercise, sc: Scenario, rest_world: np.ndarray,
 
 
 def place_camera(cam: Camera, world: np.ndarray, rng: np.random.Generator) -> Camera:
-    """Far enough that the whole body fits in about 80% of the frame."""
+    """Far enough that the body fits in about 80% of the frame all session long."""
     pts = world.reshape(-1, 3)
     cx = float((pts[:, 0].max() + pts[:, 0].min()) / 2)
     cy = float((pts[:, 1].max() + pts[:, 1].min()) / 2)
@@ -699,7 +701,11 @@ def place_camera(cam: Camera, world: np.ndarray, rng: np.random.Generator) -> Ca
     dist = max(cam.fx * half_w / 0.4, cam.fy * half_h / 0.4, 1.8) + float(rng.uniform(0.0, 0.5))
     offset = (-cx + float(rng.uniform(-0.1, 0.1)) * dist / cam.fx,
               -cy + float(rng.uniform(-0.03, 0.03)) * dist / cam.fy)
-    return replace(cam, distance_m=dist, offset=offset)
+    placed = replace(cam, distance_m=dist, offset=offset)
+    # Limbs reaching toward the camera look bigger: step back until everything fits.
+    while np.abs(project(placed, pts)[:, :2] - 0.5).max() > 0.46:
+        placed = replace(placed, distance_m=placed.distance_m * 1.08)
+    return placed
 
 
 def project(cam: Camera, world: np.ndarray) -> np.ndarray:
@@ -783,11 +789,10 @@ def _spans(t: np.ndarray, cond: np.ndarray, min_s: float) -> list[tuple[int, int
 
 
 def _event(kind: str, t: np.ndarray, a: int, b: int, angle: str | None,
-           values: np.ndarray | None, limit: float | None) -> dict[str, Any]:
-    value = None
-    if values is not None:
-        seg = values[a : b + 1]
-        value = round(float(seg[np.argmax(np.abs(seg))]), 2)
+           values: np.ndarray, limit: float, worst: Callable[[np.ndarray], np.ndarray]) -> dict:
+    """One truth event; its value is the worst one in the span (by `worst`, larger = worse)."""
+    seg = values[a : b + 1]
+    value = round(float(seg[np.argmax(worst(seg))]), 2)
     return {"type": kind, "start_s": round(float(t[a]), 3), "end_s": round(float(t[b]), 3),
             "angle": angle, "value": value, "limit": limit}
 
@@ -853,17 +858,22 @@ def _safety_truth(ex: Exercise, t: np.ndarray, raw: np.ndarray, value: np.ndarra
     rule = ex.driver_rule
     speed = np.gradient(raw, t)
     accel = np.gradient(speed, t)
-    checks: list[tuple[str, np.ndarray, str, np.ndarray, float]] = [
-        ("too_fast", np.abs(speed) > rule.max_speed_dps, rule.name, speed, rule.max_speed_dps),
-        ("jerky", np.abs(accel) > ex.max_accel_dps2, rule.name, accel, ex.max_accel_dps2),
-        ("overextension", _past(rule, value), rule.name, value, rule.limit),
+    def past_worst(r: AngleRule) -> Callable[[np.ndarray], np.ndarray]:
+        return (lambda v: v) if r.limit_is_high else (lambda v: -v)
+
+    checks = [
+        ("too_fast", np.abs(speed) > rule.max_speed_dps, rule.name, speed, rule.max_speed_dps,
+         np.abs),
+        ("jerky", np.abs(accel) > ex.max_accel_dps2, rule.name, accel, ex.max_accel_dps2, np.abs),
+        ("overextension", _past(rule, value), rule.name, value, rule.limit, past_worst(rule)),
         # Form angles belong to a rep: outside one the person is free to re-cross their legs.
-        ("overextension", _past(aux_rule, aux) & in_rep, aux_rule.name, aux, aux_rule.limit),
+        ("overextension", _past(aux_rule, aux) & in_rep, aux_rule.name, aux, aux_rule.limit,
+         past_worst(aux_rule)),
     ]
     events = []
-    for kind, cond, name, vals, limit in checks:
+    for kind, cond, name, vals, limit, worst in checks:
         for a, b in _spans(t, cond, MIN_SPAN_S[kind]):
-            events.append(_event(kind, t, a, b, name, vals, limit))
+            events.append(_event(kind, t, a, b, name, vals, limit, worst))
     return events
 
 
@@ -890,7 +900,7 @@ def simulate(
     cam = choose_camera(ex, sc, scene[:1], rng)
     world = np.einsum("ij,tnj->tni", rot_y(np.array(cam.yaw_deg)), scene)
     world -= (world[:, INDEX["left_hip"]] + world[:, INDEX["right_hip"]])[:, None] / 2
-    cam = place_camera(cam, world[:1], rng)
+    cam = place_camera(cam, world, rng)
     vis = visibility(world, rng)
     if sc.noise:
         world = world + jitter(times, N_LANDMARKS, vis, rng)
