@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -93,9 +94,11 @@ def print_table(outcomes: list[Any]) -> None:
         rep = o.report or {}
         summary = rep.get("summary", {})
         safety = sum((summary.get("safety_events") or {}).values())
-        verdict = summary.get("verdict", "") if not o.error else f"error: {o.error}"
+        verdict = (
+            summary.get("verdict", "") if not o.error else "error: " + o.error.split(": ", 1)[-1]
+        )
         table.add_row(
-            o.input[-40:],
+            Path(o.input).name,
             str(o.exercise or "-"),
             str(summary.get("reps_total", "-")),
             str(summary.get("reps_ok", "-")),

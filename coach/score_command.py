@@ -114,7 +114,14 @@ def load_frames(
         raise CoachError(f"{path}: no such file", "check the path and spelling")
     if kind == "landmarks":
         header, frames_iter = read_landmarks(path)
-        return _clip(list(frames_iter), opts.start_s, opts.end_s), header.fps, None
+        frames: list[PoseFrame] = []
+        try:
+            frames.extend(frames_iter)
+        except CoachError as exc:  # keep what came before a damaged line
+            if not frames:
+                raise
+            return _clip(frames, opts.start_s, opts.end_s), header.fps, exc.problem
+        return _clip(frames, opts.start_s, opts.end_s), header.fps, None
     if kind == "video":
         from coach.pose_pipeline import estimate_video
 
