@@ -26,11 +26,9 @@ from coach.errors import CoachError
 from coach.exercises import Exercise, load_exercise
 from coach.landmarks import PoseFrame
 from coach.report import build_report, text_summary, write_json
-from coach.safety import MESSAGES
-from coach.session import Session, StepResult
+from coach.session import Session
+from coach.view import Prompts, overlay_state
 
-SAFETY_EVENT_TYPES = {"too_fast", "jerky", "overextension", "lost_view", "pain_stop"}
-WARNING_SHOW_S = 3.0  # a warning banner stays at least this long, so it can be read
 CAMERA_GIVE_UP_S = 60.0
 
 Clock = Callable[[], float]
@@ -208,39 +206,22 @@ class LiveLoop:
         self.max_seconds = max_seconds
         self.mirror = mirror
         self.session = Session(exercise)
-        self.instruction = exercise.placement
-        self._warning: tuple[str, float] | None = None
-        self._open_safety: dict[tuple[str, str | None], str] = {}
+        self.prompts = Prompts(exercise)
         self._camera_lost_since: float | None = None
 
-    def _say(self, cues: list[Cue], t: float) -> None:
+    def _say(self, cues: list[Cue]) -> None:
         for cue in cues:
             self.speaker.say(cue)
-            if cue.priority <= Priority.INSTRUCTION:
-                self.instruction = cue.text
-
-    def _track_warnings(self, result: StepResult, t: float) -> None:
-        for ev in result.opened:
-            if ev.type in SAFETY_EVENT_TYPES:
-                self._open_safety[(ev.type, ev.angle)] = ev.message
-                self._warning = (ev.message, t)
-        for ev in result.closed:
-            self._open_safety.pop((ev.type, ev.angle), None)
 
     def warning_text(self, t: float) -> str | None:
-        if self._open_safety:
-            return next(reversed(self._open_safety.values()))
-        if self._warning and t - self._warning[1] < WARNING_SHOW_S:
-            return self._warning[0]
-        return None
+        return self.prompts.warning(t)
 
     def _draw(self, item: LiveItem, pose: PoseFrame | None) -> int | None:
         if self.window is None or item.image is None:
             return None
         from coach.overlay import draw_overlay
-        from coach.view import overlay_state
 
-        state = overlay_state(self.session, self.instruction, self.warning_text(item.t))
+        state = overlay_state(self.session, self.prompts.instruction, self.warning_text(item.t))
         image = draw_overlay(item.image, pose, state, mirror=self.mirror)
         return self.window.show(image)
 
@@ -288,8 +269,8 @@ class LiveLoop:
             if pose is None:
                 pose = PoseFrame(item.t)
             result = self.session.step(pose)
-            self._track_warnings(result, item.t)
-            self._say(result.cues, item.t)
+            self.prompts.update(item.t, result)
+            self._say(result.cues)
             stats.frames += 1
             code = self._draw(item, pose)
             action = key_action(code) or key_action(self.keys(item.t) if self.keys else None)
@@ -302,10 +283,9 @@ class LiveLoop:
                 break
             if action == "restart":
                 self.session = Session(self.exercise)
-                self._open_safety.clear()
+                self.prompts = Prompts(self.exercise)
                 self._say(
-                    [Cue("Starting the set again.", Priority.INSTRUCTION, "restart", item.t, 2)],
-                    item.t,
+                    [Cue("Starting the set again.", Priority.INSTRUCTION, "restart", item.t, 2)]
                 )
             if self.max_seconds is not None and item.t - t_first >= self.max_seconds:
                 ended_by = "time"
@@ -317,8 +297,8 @@ class LiveLoop:
 
     def _pain_stop(self, t: float) -> None:
         result = self.session.pain_stop(t)
-        self._warning = (MESSAGES["pain_stop"], t)
-        self._say(result.cues, t)
+        self.prompts.update(t, result)
+        self._say(result.cues)
 
 
 # ----- the command --------------------------------------------------------------------------
