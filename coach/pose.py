@@ -9,6 +9,10 @@ the model saw.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
@@ -20,6 +24,30 @@ from coach.errors import CoachError
 from coach.landmarks import N_LANDMARKS, PoseFrame
 
 DEFAULT_MAX_SIDE: int | None = None
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """Hide the C++ INFO/W0000 lines MediaPipe prints while it builds its graph.
+
+    They go to file descriptor 2 directly (no env var silences them in 0.10.21) and would
+    bury the one-line messages users get. Only graph set-up and the first frame are
+    wrapped, so later native errors still show.
+    """
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # a replaced stderr without a descriptor
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
 
 
 class _Backend(Protocol):
@@ -168,17 +196,24 @@ class PoseEstimator:
         self.static = static
         self.max_side = max_side
         self._backend: _Backend
-        if model_path is not None:
-            self._backend = _TasksBackend(Path(model_path), static)
-        else:
-            self._backend = _SolutionsBackend(static, model_complexity, smooth)
+        self._quiet_first = True
+        with _quiet_native_stderr():
+            if model_path is not None:
+                self._backend = _TasksBackend(Path(model_path), static)
+            else:
+                self._backend = _SolutionsBackend(static, model_complexity, smooth)
 
     def estimate(self, frame_bgr: np.ndarray, t: float) -> PoseFrame:
         """Landmarks of the person in one BGR frame taken at t seconds; None where unseen."""
         small = resize_for_model(frame_bgr, self.max_side)
         rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
         rgb.flags.writeable = False
-        world, image = self._backend.process(rgb, t)
+        if self._quiet_first:  # the first frame logs graph details too
+            self._quiet_first = False
+            with _quiet_native_stderr():
+                world, image = self._backend.process(rgb, t)
+        else:
+            world, image = self._backend.process(rgb, t)
         return PoseFrame(t=float(t), world=_to_array(world), image=_to_array(image))
 
     def close(self) -> None:

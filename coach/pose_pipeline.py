@@ -93,17 +93,28 @@ def _decoded(source: VideoSource, stop: threading.Event) -> Iterator[tuple[np.nd
         raise failure[0]
 
 
+def iter_poses(
+    source: VideoSource, estimator: PoseEstimator
+) -> Iterator[tuple[np.ndarray, PoseFrame]]:
+    """Each decoded frame with its pose, decoding in a thread beside the pose graph.
+
+    For callers that need the pictures too (an annotated video); after the loop,
+    `source.truncated` and `source.error` tell whether the file ended early.
+    """
+    stop = threading.Event()
+    for frame_bgr, t in _decoded(source, stop):
+        yield frame_bgr, estimator.estimate(frame_bgr, t)
+
+
 def _pose_chunk(
     opts: _Options, chunk: _Chunk, on_frame: Callable[[int], None] | None = None
 ) -> tuple[list[PoseFrame], CoachError | None]:
     """Pose one chunk of a video in this process; returns kept frames and any read error."""
     source = VideoSource(opts.path, chunk.read_from, chunk.end_s, opts.sample_fps)
     kept: list[PoseFrame] = []
-    stop = threading.Event()
     with PoseEstimator(model_path=opts.model_path, max_side=opts.max_side) as estimator:
-        for frame_bgr, t in _decoded(source, stop):
-            pose = estimator.estimate(frame_bgr, t)
-            if chunk.keep_from is not None and t < chunk.keep_from:
+        for _, pose in iter_poses(source, estimator):
+            if chunk.keep_from is not None and pose.t < chunk.keep_from:
                 continue  # warm-up frame: it primed the tracker, the previous chunk owns it
             kept.append(pose)
             if on_frame is not None:
@@ -259,6 +270,8 @@ def estimate_video(
     opts = _Options(
         str(path), sample_fps, max_side, None if model_path is None else str(model_path)
     )
+    if mp.current_process().daemon:
+        jobs = 1  # a pool worker (a batch scoring files in parallel) may not start processes
     chunks = _chunks(info, start_s, end_s, jobs)
     if len(chunks) == 1:
         frames, error = _pose_chunk(opts, chunks[0], lambda n: _report(progress, n, total))
