@@ -26,7 +26,7 @@ import numpy as np
 from coach.errors import CoachError
 from coach.landmarks import PoseFrame
 from coach.pose import PoseEstimator, check_model_file
-from coach.sources import StreamInfo, VideoSource, read_image
+from coach.sources import StreamInfo, VideoSource, read_image, truncation_error
 
 Progress = Callable[[int, int], None]
 
@@ -276,11 +276,12 @@ def estimate_video(
     if len(chunks) == 1:
         frames, error = _pose_chunk(opts, chunks[0], lambda n: _report(progress, n, total))
         return info, frames, error
-    return (info, *_estimate_parallel(opts, chunks, total, progress))
+    end = info.duration_s if end_s is None else min(end_s, info.duration_s)
+    return (info, *_estimate_parallel(opts, chunks, end, total, progress))
 
 
 def _estimate_parallel(
-    opts: _Options, chunks: list[_Chunk], total: int, progress: Progress | None
+    opts: _Options, chunks: list[_Chunk], end_s: float, total: int, progress: Progress | None
 ) -> tuple[list[PoseFrame], CoachError | None]:
     children = _Children(opts, chunks[1:])
     own_done = 0
@@ -300,7 +301,12 @@ def _estimate_parallel(
     finally:
         children.close()
     results = {0: (first, first_error), **children.results}
-    return _merge([results[c.index] for c in chunks])
+    frames, error = _merge([results[c.index] for c in chunks])
+    if error is not None and error.problem.startswith(f"{opts.path}: truncated"):
+        # The chunk's message gives the chunk's end; say where the whole file stops instead.
+        seen = frames[-1].t if frames else 0.0
+        error = truncation_error(opts.path, f"video ends at {seen:.1f} s of {end_s:.1f} s")
+    return frames, error
 
 
 def _merge(

@@ -262,7 +262,12 @@ class VideoSource:
 
     def _mark_truncated(self, why: str) -> None:
         self.truncated = True
-        self.error = CoachError(
-            f"{self.path}: truncated or damaged ({why})",
-            "the result covers only the part that could be read; re-copy or re-export the file",
-        )
+        self.error = truncation_error(self.path, why)
+
+
+def truncation_error(path: str | Path, why: str) -> CoachError:
+    """The one error for a file that stops early: the frames before it are still usable."""
+    return CoachError(
+        f"{path}: truncated or damaged ({why})",
+        "the result covers only the part that could be read; re-copy or re-export the file",
+    )
