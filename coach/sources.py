@@ -150,6 +150,11 @@ class VideoSource:
                 f"{self.path}: no video stream (or a damaged header)",
                 "pass a video file with pictures; re-export it if it plays elsewhere",
             )
+        if start_s is not None and 0 < self.duration_s <= start_s:
+            raise CoachError(
+                f"--start {start_s:g} s is past the end of {self.path} ({self.duration_s:.1f} s)",
+                "give a start time within the video",
+            )
         self.truncated = False
         self.error: CoachError | None = None
         self.frames_read = 0

@@ -97,6 +97,12 @@ def test_window_keeps_only_frames_between_start_and_end() -> None:
 
 
 @needs_footage
+def test_start_past_the_end_is_refused() -> None:
+    with pytest.raises(CoachError, match="past the end"):
+        VideoSource(KNEE, start_s=100.0)
+
+
+@needs_footage
 def test_sampling_keeps_about_the_asked_rate_from_any_starting_point() -> None:
     whole = [t for _, t in VideoSource(KNEE, end_s=8.0, sample_fps=15)]
     assert len(whole) == pytest.approx(8 * 15, abs=2)
