@@ -57,8 +57,17 @@ ANGLE_KEYS = {
     "short_cue": str,
     "over_cue": str,
     "limit_cue": str,
+    "check_limit": bool,
 }
-ANGLE_OPTIONAL = {"start", "mirror", "min_visibility", "short_cue", "over_cue", "limit_cue"}
+ANGLE_OPTIONAL = {
+    "start",
+    "mirror",
+    "min_visibility",
+    "short_cue",
+    "over_cue",
+    "limit_cue",
+    "check_limit",
+}
 VARIANT_KEYS = {"description": str, "ignore": list}
 
 DEFAULT_MAX_ACCEL_DPS2 = 1500.0
@@ -90,6 +99,7 @@ class AngleRule:
     short_cue: str = ""
     over_cue: str = ""
     limit_cue: str = ""
+    check_limit: bool = True  # False: the limit only bounds the gauge, it is no safety rule
 
     @property
     def limit_is_high(self) -> bool:
@@ -278,6 +288,7 @@ def _parse_angle(path: Path, index: int, table: Any, sided: bool) -> AngleRule:
         short_cue=table.get("short_cue", ""),
         over_cue=table.get("over_cue", ""),
         limit_cue=table.get("limit_cue", ""),
+        check_limit=bool(table.get("check_limit", True)),
     )
 
 

@@ -97,6 +97,17 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return runs
 
 
+def median3(x: np.ndarray) -> np.ndarray:
+    """Median of each seen sample and its seen neighbours: removes one-frame glitches."""
+    out = x.astype(float).copy()
+    for a, b in _runs(np.isfinite(x)):
+        if b - a >= 3:
+            seg = x[a:b]
+            stacked = np.vstack([np.r_[seg[0], seg[:-1]], seg, np.r_[seg[1:], seg[-1]]])
+            out[a:b] = np.median(stacked, axis=0)
+    return out
+
+
 def segments(t: np.ndarray, x: np.ndarray) -> list[tuple[int, int]]:
     """Half-open runs of seen samples, also broken where the signal jumps impossibly fast."""
     out: list[tuple[int, int]] = []
@@ -111,18 +122,23 @@ def segments(t: np.ndarray, x: np.ndarray) -> list[tuple[int, int]]:
     return out
 
 
-def zero_phase(t: np.ndarray, x: np.ndarray, cutoff_hz: float = 2.5, order: int = 2) -> np.ndarray:
+def zero_phase(
+    t: np.ndarray,
+    x: np.ndarray,
+    cutoff_hz: float = 2.5,
+    order: int = 2,
+    segs: list[tuple[int, int]] | None = None,
+) -> np.ndarray:
     """Zero-lag low-pass of x(t); NaN gaps stay NaN and each seen stretch is filtered alone.
 
     Samples are put on a uniform grid first (variable frame-rate files exist), filtered,
     and read back at the original times.
     """
     out = np.full_like(x, np.nan, dtype=float)
-    for a, b in segments(t, x):
+    for a, b in segments(t, x) if segs is None else segs:
         ts, xs = t[a:b], x[a:b]
         if b - a < 4 or ts[-1] - ts[0] <= 0:
-            out[a:b] = xs
-            continue
+            continue  # a fragment this short between breaks is not a signal to trust
         dt = float(np.median(np.diff(ts)))
         fs = 1.0 / dt if dt > 0 else 30.0
         grid = np.arange(ts[0], ts[-1] + dt / 2, dt)
@@ -137,10 +153,12 @@ def zero_phase(t: np.ndarray, x: np.ndarray, cutoff_hz: float = 2.5, order: int 
     return out
 
 
-def derivative(t: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """d x / d t on irregular timestamps, NaN where x is unseen."""
+def derivative(
+    t: np.ndarray, x: np.ndarray, segs: list[tuple[int, int]] | None = None
+) -> np.ndarray:
+    """d x / d t on irregular timestamps, within each segment (default: the seen runs of x)."""
     out = np.full_like(x, np.nan, dtype=float)
-    for a, b in segments(t, x):
+    for a, b in _runs(np.isfinite(x)) if segs is None else segs:
         if b - a >= 2:
             out[a:b] = np.gradient(x[a:b], t[a:b])
         else:

@@ -197,8 +197,19 @@ def draw_skeleton(img: np.ndarray, pose: PoseFrame, mirror: bool, s: float) -> N
             cv2.line(img, pa[:2], pb[:2], INK, thick + _px(3 * s), cv2.LINE_AA)
             cv2.line(img, pa[:2], pb[:2], colour, _px(thick / 2) if faint else thick, cv2.LINE_AA)
     for name, (x, y, vis) in pts.items():
-        if name.startswith(("left_eye_", "right_eye_", "mouth_", "left_pinky", "right_pinky",
-                            "left_thumb", "right_thumb", "left_index", "right_index")):
+        if name.startswith(
+            (
+                "left_eye_",
+                "right_eye_",
+                "mouth_",
+                "left_pinky",
+                "right_pinky",
+                "left_thumb",
+                "right_thumb",
+                "left_index",
+                "right_index",
+            )
+        ):
             continue
         r = _px((4 if vis >= FAINT_VISIBILITY else 3) * s)
         cv2.circle(img, (x, y), r + _px(1.5 * s), INK, -1, cv2.LINE_AA)
@@ -263,8 +274,14 @@ def draw_gauge(
         _arc(img, centre, r, lim_f, 1.0, RED, thick)
     else:
         _arc(img, centre, r, 0.0, lim_f, RED, thick)
-    cv2.line(img, _on_arc(centre, r - thick / 2, lim_f), _on_arc(centre, r + thick / 2, lim_f),
-             WHITE, _px(2 * s), cv2.LINE_AA)
+    cv2.line(
+        img,
+        _on_arc(centre, r - thick / 2, lim_f),
+        _on_arc(centre, r + thick / 2, lim_f),
+        WHITE,
+        _px(2 * s),
+        cv2.LINE_AA,
+    )
     colour = gauge_colour(g, attempting)
     if g.seen:
         tip = _on_arc(centre, r + thick // 2, g.fraction(g.value))
@@ -275,15 +292,28 @@ def draw_gauge(
         text = "not seen"
     hub = _px(6 * s)
     cv2.circle(img, centre, hub, WHITE, -1, cv2.LINE_AA)
-    put_text(img, text, (centre[0], centre[1] + hub + _px(2 * s)),
-             value_px if g.seen else value_px * 0.6, colour, anchor="ct")
+    put_text(
+        img,
+        text,
+        (centre[0], centre[1] + hub + _px(2 * s)),
+        value_px if g.seen else value_px * 0.6,
+        colour,
+        anchor="ct",
+    )
     band = f"target {deg(g.target[0])} to {deg(g.target[1])}°"
     if g.side:
         band = f"{g.side} · {band}"
-    put_text(img, g.label, (centre[0], y1 - _px(8 * s) - int(label_px * 1.2)), label_px, WHITE,
-             anchor="cb")
-    put_text(img, band, (centre[0], y1 - _px(8 * s)), label_px * 0.85, MUTED, bold=False,
-             anchor="cb")
+    put_text(
+        img,
+        g.label,
+        (centre[0], y1 - _px(8 * s) - int(label_px * 1.2)),
+        label_px,
+        WHITE,
+        anchor="cb",
+    )
+    put_text(
+        img, band, (centre[0], y1 - _px(8 * s)), label_px * 0.85, MUTED, bold=False, anchor="cb"
+    )
 
 
 def gauge_boxes(n: int, w: int, h: int, top: int, bottom: int, s: float) -> list[tuple]:
@@ -328,8 +358,13 @@ def draw_top_bar(img: np.ndarray, state: OverlayState, s: float) -> int:
     tw, th = text_size(state.phase_text, int(pill_px))
     px0 = nx1 + _px(14 * s)
     colour = GREEN if state.holding else RED if state.phase == "stopped" else (160, 110, 40)
-    panel(img, (px0, mid - th // 2 - _px(4 * s), px0 + tw + 2 * _px(12 * s),
-                mid + th // 2 + _px(4 * s)), colour, 0.95, _px(14 * s))
+    panel(
+        img,
+        (px0, mid - th // 2 - _px(4 * s), px0 + tw + 2 * _px(12 * s), mid + th // 2 + _px(4 * s)),
+        colour,
+        0.95,
+        _px(14 * s),
+    )
     put_text(img, state.phase_text, (px0 + _px(12 * s), mid), pill_px, WHITE, anchor="lm")
     _rep_counters(img, state, w - pad, mid, s)
     return bar_h
@@ -346,8 +381,9 @@ def _rep_counters(img, state: OverlayState, right: int, mid: int, s: float) -> N
     x = right - sum(widths) - gap * (len(items) - 1)
     for (label, key), width in zip(items, widths, strict=True):
         active = state.side == key
-        _, _, lx1, _ = put_text(img, label, (x, mid), 17 * s, WHITE if active or key == "total"
-                                else MUTED, anchor="lm")
+        _, _, lx1, _ = put_text(
+            img, label, (x, mid), 17 * s, WHITE if active or key == "total" else MUTED, anchor="lm"
+        )
         _dots(img, lx1 + _px(8 * s), mid, state.reps.get(key, 0), state.target_reps, s)
         x += width + gap
 
@@ -360,15 +396,29 @@ def draw_hold(img: np.ndarray, state: OverlayState, top: int, s: float) -> None:
     r = _px(62 * s)
     pad = _px(16 * s)
     centre = (pad + r + _px(10 * s), top + pad + r + _px(10 * s))
-    panel(img, (pad, top + pad, pad + 2 * r + _px(20 * s), top + pad + 2 * r + _px(52 * s)),
-          INK, 0.62, _px(14 * s))
+    panel(
+        img,
+        (pad, top + pad, pad + 2 * r + _px(20 * s), top + pad + 2 * r + _px(52 * s)),
+        INK,
+        0.62,
+        _px(14 * s),
+    )
     thick = _px(10 * s)
     cv2.circle(img, centre, r - thick // 2, TRACK, thick, cv2.LINE_AA)
     frac = 1.0 - remaining / state.target_hold_s if state.target_hold_s > 0 else 1.0
     colour = GREEN if state.holding else AMBER
     if frac > 0:
-        cv2.ellipse(img, centre, (r - thick // 2, r - thick // 2), -90, 0, 360 * frac, colour,
-                    thick, cv2.LINE_AA)
+        cv2.ellipse(
+            img,
+            centre,
+            (r - thick // 2, r - thick // 2),
+            -90,
+            0,
+            360 * frac,
+            colour,
+            thick,
+            cv2.LINE_AA,
+        )
     if remaining > 0:
         put_text(img, f"{math.ceil(remaining - 1e-6):d}", centre, 64 * s, WHITE, anchor="cm")
         caption = "seconds" if state.holding else "paused"
@@ -425,7 +475,9 @@ def scale_for(img: np.ndarray) -> float:
 
 
 def draw_overlay(
-    frame_bgr: np.ndarray, pose_frame: PoseFrame | None, state: OverlayState,
+    frame_bgr: np.ndarray,
+    pose_frame: PoseFrame | None,
+    state: OverlayState,
     mirror: bool | None = None,
 ) -> np.ndarray:
     """A new image: the camera frame (flipped when mirrored) with the coaching drawn on it.
@@ -443,16 +495,20 @@ def draw_overlay(
         top = draw_warning(img, state.warning, top, s)
     bottom = draw_instruction(img, state.instruction, s)
     draw_hold(img, state, top, s)
-    boxes = gauge_boxes(len(state.gauges), img.shape[1], img.shape[0], top + _px(12 * s),
-                        bottom - _px(10 * s), s)
+    boxes = gauge_boxes(
+        len(state.gauges), img.shape[1], img.shape[0], top + _px(12 * s), bottom - _px(10 * s), s
+    )
     for g, box in zip(state.gauges, boxes, strict=True):
         draw_gauge(img, g, box, s, state.attempting)
     return img
 
 
 def setup_screen(
-    frame_bgr: np.ndarray, exercise: Exercise, message: str,
-    pose_frame: PoseFrame | None = None, mirror: bool = False,
+    frame_bgr: np.ndarray,
+    exercise: Exercise,
+    message: str,
+    pose_frame: PoseFrame | None = None,
+    mirror: bool = False,
 ) -> np.ndarray:
     """Guidance before the set: where the laptop goes, and what to fix now (large, yellow)."""
     img = cv2.flip(frame_bgr, 1) if mirror else frame_bgr.copy()

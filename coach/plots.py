@@ -63,8 +63,15 @@ def _bands(ax: Axes, rule: AngleRule, sided: bool) -> None:
         ax.axhline(-rule.limit, color=LIMIT, lw=1.2, ls="--")
         ax.axhline(0, color="#999999", lw=0.6)
         for y, text in (((lo + hi) / 2, "right"), (-(lo + hi) / 2, "left")):
-            ax.text(1.005, y, text, transform=ax.get_yaxis_transform(), va="center",
-                    fontsize=8, color=BAND)
+            ax.text(
+                1.005,
+                y,
+                text,
+                transform=ax.get_yaxis_transform(),
+                va="center",
+                fontsize=8,
+                color=BAND,
+            )
     else:
         ax.axhspan(lo, hi, color=BAND, alpha=0.13, lw=0, label="target band")
         ax.axhline(rule.limit, color=LIMIT, lw=1.2, ls="--", label="limit")
@@ -117,8 +124,9 @@ def _spans(t: np.ndarray, mask: np.ndarray) -> list[tuple[float, float]]:
     return out
 
 
-def _reps(ax: Axes, series: AngleSeries, exercise: Exercise, report: dict[str, Any],
-          labels: bool) -> None:
+def _reps(
+    ax: Axes, series: AngleSeries, exercise: Exercise, report: dict[str, Any], labels: bool
+) -> None:
     trans = ax.get_xaxis_transform()
     counts: dict[str | None, int] = {}
     for rep in report.get("reps", []):
@@ -127,15 +135,23 @@ def _reps(ax: Axes, series: AngleSeries, exercise: Exercise, report: dict[str, A
         ax.axvspan(rep["start_s"], rep["end_s"], color=SIDE_COLOURS[side], alpha=0.06, lw=0)
         colour = BAND if rep["ok"] else "#e0a800"
         for a, b in _spans(series.t, _held(series, exercise, rep)):
-            ax.plot([a, b], [0.985, 0.985], transform=trans, color=colour, lw=5,
-                    solid_capstyle="butt")
+            ax.plot(
+                [a, b], [0.985, 0.985], transform=trans, color=colour, lw=5, solid_capstyle="butt"
+            )
         if labels:
             mark = "✓" if rep["ok"] else "short"
             who = f"{side} {counts[side]}" if side else f"rep {counts[side]}"
-            ax.text((rep["start_s"] + rep["end_s"]) / 2, 0.95, f"{who}: held "
-                    f"{rep['hold_s']:.1f}/{rep['target_hold_s']:.0f} s {mark}", transform=trans,
-                    ha="center", va="top", fontsize=8.5, color=SIDE_COLOURS[side],
-                    bbox={"facecolor": "white", "alpha": 0.7, "lw": 0, "pad": 1})
+            ax.text(
+                (rep["start_s"] + rep["end_s"]) / 2,
+                0.95,
+                f"{who}: held {rep['hold_s']:.1f}/{rep['target_hold_s']:.0f} s {mark}",
+                transform=trans,
+                ha="center",
+                va="top",
+                fontsize=8.5,
+                color=SIDE_COLOURS[side],
+                bbox={"facecolor": "white", "alpha": 0.7, "lw": 0, "pad": 1},
+            )
 
 
 def _events(ax: Axes, rule: AngleRule, report: dict[str, Any]) -> None:
@@ -156,13 +172,28 @@ def _events(ax: Axes, rule: AngleRule, report: dict[str, Any]) -> None:
             text += f" {ev['value']:.0f}{unit}"
         elif ev.get("value") is not None:
             text += f" {ev['value']:.0f}°"
-        ax.text(a, 0.03, " " + text, transform=trans, fontsize=8, color=colour,
-                fontweight="bold", va="bottom", ha="left",
-                bbox={"facecolor": "white", "alpha": 0.75, "lw": 0, "pad": 1})
+        ax.text(
+            a,
+            0.03,
+            " " + text,
+            transform=trans,
+            fontsize=8,
+            color=colour,
+            fontweight="bold",
+            va="bottom",
+            ha="left",
+            bbox={"facecolor": "white", "alpha": 0.75, "lw": 0, "pad": 1},
+        )
 
 
-def _panel(ax: Axes, series: AngleSeries, rule: AngleRule, exercise: Exercise,
-           report: dict[str, Any], first: bool) -> None:
+def _panel(
+    ax: Axes,
+    series: AngleSeries,
+    rule: AngleRule,
+    exercise: Exercise,
+    report: dict[str, Any],
+    first: bool,
+) -> None:
     _bands(ax, rule, exercise.sided)
     drawn = []
     for key, side in _series_keys(rule):
@@ -170,8 +201,14 @@ def _panel(ax: Axes, series: AngleSeries, rule: AngleRule, exercise: Exercise,
             continue
         colour = SIDE_COLOURS[side] if side else SMOOTH
         suffix = f" ({side} twist)" if side else ""
-        ax.plot(series.t, series.raw[key], color=RAW if not side else colour, lw=0.9,
-                alpha=0.45, label=f"raw{suffix}")
+        ax.plot(
+            series.t,
+            series.raw[key],
+            color=RAW if not side else colour,
+            lw=0.9,
+            alpha=0.45,
+            label=f"raw{suffix}",
+        )
         ax.plot(series.t, series.smooth[key], color=colour, lw=1.8, label=f"smoothed{suffix}")
         drawn.append(series.smooth[key])
     _y_limits(ax, rule, drawn, exercise.sided)
@@ -180,9 +217,13 @@ def _panel(ax: Axes, series: AngleSeries, rule: AngleRule, exercise: Exercise,
     unit = "deg (+ right / − left)" if rule.mirror and exercise.sided else "deg"
     ax.set_ylabel(unit)
     role = "" if rule.role == "target" else " (form check)"
-    ax.set_title(f"{_title(rule.name)}{role} — target {rule.target[0]:.0f} to "
-                 f"{rule.target[1]:.0f}°, limit {rule.limit:.0f}°", loc="left", fontsize=10.5,
-                 fontweight="bold")
+    ax.set_title(
+        f"{_title(rule.name)}{role} — target {rule.target[0]:.0f} to "
+        f"{rule.target[1]:.0f}°, limit {rule.limit:.0f}°",
+        loc="left",
+        fontsize=10.5,
+        fontweight="bold",
+    )
     ax.grid(True, alpha=0.25)
 
 
@@ -192,8 +233,15 @@ def _legend(fig: Any, axes: Any) -> None:
     for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             seen.setdefault(label, handle)
-    fig.legend(list(seen.values()), list(seen), loc="upper right", ncol=3, fontsize=8.5,
-               frameon=False, bbox_to_anchor=(0.995, 0.998))
+    fig.legend(
+        list(seen.values()),
+        list(seen),
+        loc="upper right",
+        ncol=3,
+        fontsize=8.5,
+        frameon=False,
+        bbox_to_anchor=(0.995, 0.998),
+    )
 
 
 def plot_angles(
@@ -213,9 +261,15 @@ def plot_angles(
     summary = report.get("summary", {})
     verdict = summary.get("verdict", "")
     source = Path(str(report.get("source", ""))).name
-    fig.suptitle(f"{exercise.name} — {source}   verdict: {verdict}", x=0.01, ha="left",
-                 y=1 - 0.12 / fig.get_figheight(), va="top", fontsize=12.5,
-                 fontweight="bold")
+    fig.suptitle(
+        f"{exercise.name} — {source}   verdict: {verdict}",
+        x=0.01,
+        ha="left",
+        y=1 - 0.12 / fig.get_figheight(),
+        va="top",
+        fontsize=12.5,
+        fontweight="bold",
+    )
     _legend(fig, axes[:, 0])
     reasons = "; ".join(summary.get("reasons", []))
     if reasons:
@@ -224,4 +278,3 @@ def plot_angles(
     out = Path(path_png)
     fig.savefig(out, dpi=110)
     return out
-

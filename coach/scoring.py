@@ -14,11 +14,12 @@ import numpy as np
 
 from coach.angles import angle_keys, frame_angles
 from coach.exercises import Exercise
-from coach.filters import derivative, zero_phase
+from coach.filters import derivative, median3, segments, zero_phase
 from coach.landmarks import PoseFrame
 from coach.session import Sample, Session, StepResult
 
 ANGLE_CUTOFF_HZ = 2.5  # stretches move below 1 Hz; MediaPipe jitter sits well above 3 Hz
+JOLT_CUTOFF_HZ = 4.0  # measured: keeps a 15 deg / 0.1 s jolt near 1000 deg/s^2, calm moves < 550
 
 
 @dataclass
@@ -40,9 +41,15 @@ def angle_series(frames: list[PoseFrame], exercise: Exercise) -> AngleSeries:
     for i, frame in enumerate(frames):
         for k, v in frame_angles(frame, exercise).items():
             raw[k][i] = v
-    smooth = {k: zero_phase(t, v, ANGLE_CUTOFF_HZ) for k, v in raw.items()}
-    speed = {k: derivative(t, v) for k, v in smooth.items()}
-    accel = {k: derivative(t, v) for k, v in speed.items()}
+    smooth, speed, accel = {}, {}, {}
+    for k, v in raw.items():
+        clean = median3(v)  # one-frame glitches out, before they can look like motion
+        segs = segments(t, clean)  # cuts and gaps: rates are not taken across them
+        smooth[k] = zero_phase(t, clean, ANGLE_CUTOFF_HZ, segs=segs)
+        speed[k] = derivative(t, smooth[k], segs)
+        # A jolt lasts about a tenth of a second: its acceleration needs a wider band.
+        quick = zero_phase(t, clean, JOLT_CUTOFF_HZ, segs=segs)
+        accel[k] = derivative(t, derivative(t, quick, segs), segs)
     has_pose = np.array([f.has_pose for f in frames], dtype=bool)
     return AngleSeries(t, raw, smooth, speed, accel, has_pose)
 

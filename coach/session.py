@@ -126,6 +126,7 @@ class Session:
         self._start_cue_t: float | None = None
         self._unseen_since: float | None = None
         self._below_release_since: float | None = None
+        self._home_since: float | None = None
         self._short_since: float | None = None
         self._rest_since: float | None = None
         self._last_hold_cue_remaining: float | None = None
@@ -139,6 +140,8 @@ class Session:
     def _make_detectors(self) -> dict[tuple[str, str], Detector]:
         det: dict[tuple[str, str], Detector] = {}
         for rule in self.exercise.angles:
+            if not rule.check_limit:
+                continue
             det[("overextension", rule.name)] = Detector(
                 "overextension",
                 rule.name,
@@ -154,7 +157,7 @@ class Session:
                 rule.name,
                 rule.max_speed_dps,
                 MESSAGES["too_fast"],
-                on_s=0.1,
+                on_s=0.06,  # two frames at 15 fps, three at 30
                 off_s=0.3,
             )
             det[("jerky", rule.name)] = Detector(
@@ -225,7 +228,7 @@ class Session:
         if not seen:
             return out
         p, side = self._progress(raw_driver)
-        self._safety(sample, side if self.current else self.side, out)
+        self._safety(sample, self.current.side if self.current else None, out)
         self._advance(sample, t, dt, p, side, out)
         return out
 
@@ -380,14 +383,23 @@ class Session:
         else:
             self.phase = Phase.MOVING_IN
             self._short_cue(t, out)
+        # The attempt ends back in the start band (or halfway there for a while); both need a
+        # short dwell so one stray frame cannot split a rep. The end time is the crossing.
         if p < self._release_p:
             if self._below_release_since is None:
                 self._below_release_since = t
-            back_home = p <= self._neutral_edge
-            if back_home or t - self._below_release_since >= RELEASE_DWELL_S + 2.0:
-                self._end_rep(t if back_home else self._below_release_since, out)
+            if p <= self._neutral_edge:
+                if self._home_since is None:
+                    self._home_since = t
+            else:
+                self._home_since = None
+            if self._home_since is not None and t - self._home_since >= RELEASE_DWELL_S:
+                self._end_rep(self._home_since, out)
+            elif t - self._below_release_since >= RELEASE_DWELL_S + 2.0:
+                self._end_rep(self._below_release_since, out)
         else:
             self._below_release_since = None
+            self._home_since = None
 
     def _rest(self, t: float, out: StepResult) -> None:
         self.phase = Phase.RESTING
@@ -412,6 +424,7 @@ class Session:
         self.current = Rep(side=side, start_s=t, target_hold_s=self.exercise.hold_s)
         self.side = side
         self._below_release_since = None
+        self._home_since = None
         self._short_since = t
         self._last_hold_cue_remaining = None
         self.phase = Phase.MOVING_IN

@@ -291,8 +291,7 @@ class _Builder:
                 t_out, hold_v, rest_back, self.rule.target
             )
             hold = max(0.3, want - ramps)
-            self._inject("short_hold", i, self.driver.end, self.driver.end + hold,
-                         hold_s=want)
+            self._inject("short_hold", i, self.driver.end, self.driver.end + hold, hold_s=want)
         self._hold_with_faults(i, hold, hold_v, sg, faults)
         self.driver.to(t_out, rest_back)
         plan.end_s = self.driver.end
@@ -336,8 +335,13 @@ class _Builder:
 
     def _inject(self, kind: str, rep: int, t0: float, t1: float, **info: float) -> None:
         self.injected.append(
-            {"type": kind, "rep": rep, "start_s": round(t0, 3), "end_s": round(t1, 3),
-             **{k: round(v, 2) for k, v in info.items()}}
+            {
+                "type": kind,
+                "rep": rep,
+                "start_s": round(t0, 3),
+                "end_s": round(t1, 3),
+                **{k: round(v, 2) for k, v in info.items()},
+            }
         )
 
     def lost_view(self, i: int) -> None:
@@ -382,9 +386,18 @@ def build_script(ex: Exercise, sc: Scenario, rng: np.random.Generator) -> Script
     if not b.legs.times:
         b.legs.add(0.0, 0.0)
     return Script(
-        exercise=ex, profile=PROFILES[ex.id], driver=b.driver, legs=b.legs,
-        side_times=b.side_times, side_values=b.side_values, rest=b.rest, hold=b.hold,
-        duration_s=b.driver.end, plans=b.plans, gaps=b.gaps, injected=b.injected,
+        exercise=ex,
+        profile=PROFILES[ex.id],
+        driver=b.driver,
+        legs=b.legs,
+        side_times=b.side_times,
+        side_values=b.side_values,
+        rest=b.rest,
+        hold=b.hold,
+        duration_s=b.driver.end,
+        plans=b.plans,
+        gaps=b.gaps,
+        injected=b.injected,
     )
 
 
@@ -505,9 +518,7 @@ class Pose:
         return np.stack([self.pts[n] for n in LANDMARK_NAMES], axis=1)
 
 
-def upper_body(
-    pose: Pose, body: Body, trunk: np.ndarray, head: np.ndarray
-) -> np.ndarray:
+def upper_body(pose: Pose, body: Body, trunk: np.ndarray, head: np.ndarray) -> np.ndarray:
     """Shoulders from the trunk frame, face and ears from the head frame; returns mid-shoulder."""
     mid_sh = mv(trunk, (0.0, -body.trunk, 0.0))
     for side, sx in (("left", 1.0), ("right", -1.0)):
@@ -540,8 +551,9 @@ def arm(pose: Pose, body: Body, side: str, wrist_target: np.ndarray, pole: np.nd
     pose.pts[f"{side}_thumb"] = wrist + along * body.hand * 0.4 + across * 0.035 * sx
 
 
-def leg(pose: Pose, body: Body, side: str, knee: np.ndarray, ankle: np.ndarray,
-        toes: np.ndarray) -> None:
+def leg(
+    pose: Pose, body: Body, side: str, knee: np.ndarray, ankle: np.ndarray, toes: np.ndarray
+) -> None:
     """Knee, ankle and the foot; toes is the direction the foot points."""
     pose.pts[f"{side}_knee"], pose.pts[f"{side}_ankle"] = knee, ankle
     shank = _unit(ankle - knee)
@@ -680,8 +692,9 @@ class Camera:
         return self.fx * ASPECT
 
 
-def choose_camera(ex: Exercise, sc: Scenario, rest_world: np.ndarray,
-                  rng: np.random.Generator) -> Camera:
+def choose_camera(
+    ex: Exercise, sc: Scenario, rest_world: np.ndarray, rng: np.random.Generator
+) -> Camera:
     jitter = sc.view_yaw_deg if sc.view_yaw_deg is not None else float(rng.uniform(-15, 15))
     if ex.view == "front":
         yaw = jitter
@@ -699,8 +712,10 @@ def place_camera(cam: Camera, world: np.ndarray, rng: np.random.Generator) -> Ca
     half_w = float(np.abs(pts[:, 0] - cx).max())
     half_h = float(np.abs(pts[:, 1] - cy).max())
     dist = max(cam.fx * half_w / 0.4, cam.fy * half_h / 0.4, 1.8) + float(rng.uniform(0.0, 0.5))
-    offset = (-cx + float(rng.uniform(-0.1, 0.1)) * dist / cam.fx,
-              -cy + float(rng.uniform(-0.03, 0.03)) * dist / cam.fy)
+    offset = (
+        -cx + float(rng.uniform(-0.1, 0.1)) * dist / cam.fx,
+        -cy + float(rng.uniform(-0.03, 0.03)) * dist / cam.fy,
+    )
     placed = replace(cam, distance_m=dist, offset=offset)
     # Limbs reaching toward the camera look bigger: step back until everything fits.
     while np.abs(project(placed, pts)[:, :2] - 0.5).max() > 0.46:
@@ -720,8 +735,10 @@ def project(cam: Camera, world: np.ndarray) -> np.ndarray:
 
 
 SIDE_OF = np.array(
-    [1.0 if n.startswith("left_") else -1.0 if n.startswith("right_") else 0.0
-     for n in LANDMARK_NAMES]
+    [
+        1.0 if n.startswith("left_") else -1.0 if n.startswith("right_") else 0.0
+        for n in LANDMARK_NAMES
+    ]
 )
 
 
@@ -737,9 +754,7 @@ def visibility(world: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.where(is_far, far_vis, near_vis)
 
 
-def jitter(
-    t: np.ndarray, n: int, vis: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
+def jitter(t: np.ndarray, n: int, vis: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """MediaPipe-like noise, sigma 5-8 mm across and 9-13 mm in depth per landmark.
 
     Each coordinate is AR(1) with about 60 ms memory. Part of it (50-70%) is shared by the
@@ -788,13 +803,27 @@ def _spans(t: np.ndarray, cond: np.ndarray, min_s: float) -> list[tuple[int, int
     return [(a, b) for a, b in spans if t[b] - t[a] >= min_s - 1e-9]
 
 
-def _event(kind: str, t: np.ndarray, a: int, b: int, angle: str | None,
-           values: np.ndarray, limit: float, worst: Callable[[np.ndarray], np.ndarray]) -> dict:
+def _event(
+    kind: str,
+    t: np.ndarray,
+    a: int,
+    b: int,
+    angle: str | None,
+    values: np.ndarray,
+    limit: float,
+    worst: Callable[[np.ndarray], np.ndarray],
+) -> dict:
     """One truth event; its value is the worst one in the span (by `worst`, larger = worse)."""
     seg = values[a : b + 1]
     value = round(float(seg[np.argmax(worst(seg))]), 2)
-    return {"type": kind, "start_s": round(float(t[a]), 3), "end_s": round(float(t[b]), 3),
-            "angle": angle, "value": value, "limit": limit}
+    return {
+        "type": kind,
+        "start_s": round(float(t[a]), 3),
+        "end_s": round(float(t[b]), 3),
+        "angle": angle,
+        "value": value,
+        "limit": limit,
+    }
 
 
 def _rep_spans(ex: Exercise, p: np.ndarray) -> list[tuple[int, int]]:
@@ -832,19 +861,31 @@ def compute_truth(script: Script, times: np.ndarray) -> dict[str, Any]:
         hold = float(band.sum() * dt)
         peak = value[a:b][np.argmax(p[a:b])]
         side = None if not ex.sided else ("right" if sign[a] > 0 else "left")
-        reps.append({
-            "side": side, "start_s": round(float(t[a]), 3), "end_s": round(float(t[b]), 3),
-            "hold_s": round(hold, 2), "target_hold_s": ex.hold_s,
-            "peak_deg": {rule.name: round(float(peak), 1)},
-            "ok": hold >= ex.hold_s and not over,
-        })
+        reps.append(
+            {
+                "side": side,
+                "start_s": round(float(t[a]), 3),
+                "end_s": round(float(t[b]), 3),
+                "hold_s": round(hold, 2),
+                "target_hold_s": ex.hold_s,
+                "peak_deg": {rule.name: round(float(peak), 1)},
+                "ok": hold >= ex.hold_s and not over,
+            }
+        )
     events = _safety_truth(ex, t, raw, value, aux, aux_rule, in_rep)
     for t0, t1 in script.gaps:
         hidden = times[(times >= t0) & (times < t1)]
         if len(hidden) and hidden[-1] - hidden[0] >= MIN_SPAN_S["lost_view"]:
-            events.append({"type": "lost_view", "start_s": round(float(hidden[0]), 3),
-                           "end_s": round(float(hidden[-1]), 3), "angle": None, "value": None,
-                           "limit": None})
+            events.append(
+                {
+                    "type": "lost_view",
+                    "start_s": round(float(hidden[0]), 3),
+                    "end_s": round(float(hidden[-1]), 3),
+                    "angle": None,
+                    "value": None,
+                    "limit": None,
+                }
+            )
     events.sort(key=lambda e: (e["start_s"], e["type"]))
     return {"reps": reps, "events": events}
 
@@ -853,22 +894,42 @@ def _past(rule: AngleRule, v: np.ndarray) -> np.ndarray:
     return v > rule.limit if rule.limit_is_high else v < rule.limit
 
 
-def _safety_truth(ex: Exercise, t: np.ndarray, raw: np.ndarray, value: np.ndarray,
-                  aux: np.ndarray, aux_rule: AngleRule, in_rep: np.ndarray) -> list[dict[str, Any]]:
+def _safety_truth(
+    ex: Exercise,
+    t: np.ndarray,
+    raw: np.ndarray,
+    value: np.ndarray,
+    aux: np.ndarray,
+    aux_rule: AngleRule,
+    in_rep: np.ndarray,
+) -> list[dict[str, Any]]:
     rule = ex.driver_rule
     speed = np.gradient(raw, t)
     accel = np.gradient(speed, t)
+
     def past_worst(r: AngleRule) -> Callable[[np.ndarray], np.ndarray]:
         return (lambda v: v) if r.limit_is_high else (lambda v: -v)
 
     checks = [
-        ("too_fast", np.abs(speed) > rule.max_speed_dps, rule.name, speed, rule.max_speed_dps,
-         np.abs),
+        (
+            "too_fast",
+            np.abs(speed) > rule.max_speed_dps,
+            rule.name,
+            speed,
+            rule.max_speed_dps,
+            np.abs,
+        ),
         ("jerky", np.abs(accel) > ex.max_accel_dps2, rule.name, accel, ex.max_accel_dps2, np.abs),
         ("overextension", _past(rule, value), rule.name, value, rule.limit, past_worst(rule)),
         # Form angles belong to a rep: outside one the person is free to re-cross their legs.
-        ("overextension", _past(aux_rule, aux) & in_rep, aux_rule.name, aux, aux_rule.limit,
-         past_worst(aux_rule)),
+        (
+            "overextension",
+            _past(aux_rule, aux) & in_rep,
+            aux_rule.name,
+            aux,
+            aux_rule.limit,
+            past_worst(aux_rule),
+        ),
     ]
     events = []
     for kind, cond, name, vals, limit, worst in checks:
@@ -886,7 +947,9 @@ def _angles(script: Script, t: np.ndarray) -> Angles:
 
 
 def simulate(
-    exercise_id: str, scenario: str | Scenario = "good", seed: int = 0,
+    exercise_id: str,
+    scenario: str | Scenario = "good",
+    seed: int = 0,
     exercise: Exercise | None = None,
 ) -> tuple[list[PoseFrame], dict[str, Any]]:
     """A landmark sequence of one scripted session and its ground truth (see module doc)."""
@@ -919,13 +982,22 @@ def simulate(
         frames.append(PoseFrame(t=float(ti), world=w, image=im))
     truth = compute_truth(script, times)
     truth = {
-        "exercise": ex.id, "scenario": sc.name, "seed": seed,
-        "fps": sc.fps if sc.fps != "variable" else None, "view": ex.view,
-        "camera_yaw_deg": round(cam.yaw_deg, 1), "camera_distance_m": round(cam.distance_m, 2),
-        "height_m": round(body.height, 3), "duration_s": round(float(times[-1]), 3),
-        "driver": {"name": ex.driver, "rest_deg": round(script.rest, 1),
-                   "hold_deg": round(script.hold, 1)},
-        **truth, "injected": script.injected,
+        "exercise": ex.id,
+        "scenario": sc.name,
+        "seed": seed,
+        "fps": sc.fps if sc.fps != "variable" else None,
+        "view": ex.view,
+        "camera_yaw_deg": round(cam.yaw_deg, 1),
+        "camera_distance_m": round(cam.distance_m, 2),
+        "height_m": round(body.height, 3),
+        "duration_s": round(float(times[-1]), 3),
+        "driver": {
+            "name": ex.driver,
+            "rest_deg": round(script.rest, 1),
+            "hold_deg": round(script.hold, 1),
+        },
+        **truth,
+        "injected": script.injected,
         "dropped_frames": int(dropped.sum()),
     }
     return frames, truth
@@ -942,12 +1014,14 @@ def truth_path(path: str | Path) -> Path:
 def _rows(arr: np.ndarray | None, xyz_decimals: int) -> list[list[float]] | None:
     if arr is None:
         return None
-    return [[round(float(v), xyz_decimals) for v in row[:3]] + [round(float(row[3]), 2)]
-            for row in arr]
+    return [
+        [round(float(v), xyz_decimals) for v in row[:3]] + [round(float(row[3]), 2)] for row in arr
+    ]
 
 
-def write_session(path: str | Path, frames: list[PoseFrame], truth: dict[str, Any],
-                  compact: bool = False) -> Path:
+def write_session(
+    path: str | Path, frames: list[PoseFrame], truth: dict[str, Any], compact: bool = False
+) -> Path:
     """The landmark file (truth also in the header) and a *.truth.json sidecar.
 
     compact rounds world coordinates to 1 mm and image ones to 1e-4 (well below the jitter)
@@ -955,12 +1029,20 @@ def write_session(path: str | Path, frames: list[PoseFrame], truth: dict[str, An
     world_dec, image_dec = (3, 4) if compact else (5, 5)
     p = Path(path)
     with p.open("w", encoding="utf-8") as fh:
-        header = {"format": FORMAT, "version": VERSION, "fps": truth["fps"], "source": SOURCE,
-                  "truth": truth}
+        header = {
+            "format": FORMAT,
+            "version": VERSION,
+            "fps": truth["fps"],
+            "source": SOURCE,
+            "truth": truth,
+        }
         fh.write(json.dumps(header, separators=(",", ":")) + "\n")
         for f in frames:
-            rec = {"t": round(f.t, 4), "world": _rows(f.world, world_dec),
-                   "image": _rows(f.image, image_dec)}
+            rec = {
+                "t": round(f.t, 4),
+                "world": _rows(f.world, world_dec),
+                "image": _rows(f.image, image_dec),
+            }
             fh.write(json.dumps(rec, separators=(",", ":")) + "\n")
     side = truth_path(p)
     side.write_text(json.dumps(truth, indent=1) + "\n", encoding="utf-8")
@@ -972,8 +1054,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m coach.simulate", description="Generate a landmark session and its truth."
     )
     ap.add_argument("--exercise", required=True, choices=sorted(PROFILES))
-    ap.add_argument("--scenario", default="good",
-                    help=f"one of {', '.join(SCENARIOS)}, or faults joined by '+'")
+    ap.add_argument(
+        "--scenario", default="good", help=f"one of {', '.join(SCENARIOS)}, or faults joined by '+'"
+    )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", required=True, help="PATH.landmarks.jsonl (truth beside it)")
     ap.add_argument("--fps", default="30", help="frames a second, or 'variable'")
@@ -983,14 +1066,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     fps: float | str = "variable" if args.fps == "variable" else float(args.fps)
     try:
-        sc = Scenario.named(args.scenario, fps=fps, reps_per_side=args.reps,
-                            still_s=args.minutes * 60.0)
+        sc = Scenario.named(
+            args.scenario, fps=fps, reps_per_side=args.reps, still_s=args.minutes * 60.0
+        )
     except ValueError as exc:
         ap.error(str(exc))
     frames, truth = simulate(args.exercise, sc, args.seed)
     side = write_session(args.out, frames, truth, compact=args.compact)
-    print(f"{args.out}: {len(frames)} frames, {len(truth['reps'])} reps, "
-          f"{len(truth['events'])} events; truth in {side}")
+    print(
+        f"{args.out}: {len(frames)} frames, {len(truth['reps'])} reps, "
+        f"{len(truth['events'])} events; truth in {side}"
+    )
     return 0
 
 
