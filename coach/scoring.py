@@ -39,11 +39,13 @@ def angle_series(frames: list[PoseFrame], exercise: Exercise) -> AngleSeries:
     t = np.array([f.t for f in frames], dtype=float)
     raw = {k: np.full(len(frames), math.nan) for k in keys}
     for i, frame in enumerate(frames):
-        for k, v in frame_angles(frame, exercise).items():
-            raw[k][i] = v
-    smooth, speed, accel = {}, {}, {}
-    for k, v in raw.items():
-        clean = median3(v)  # one-frame glitches out, before they can look like motion
+        for k, value in frame_angles(frame, exercise).items():
+            raw[k][i] = value
+    smooth: dict[str, np.ndarray] = {}
+    speed: dict[str, np.ndarray] = {}
+    accel: dict[str, np.ndarray] = {}
+    for k, series in raw.items():
+        clean = median3(series)  # one-frame glitches out, before they can look like motion
         segs = segments(t, clean)  # cuts and gaps: rates are not taken across them
         smooth[k] = zero_phase(t, clean, ANGLE_CUTOFF_HZ, segs=segs)
         speed[k] = derivative(t, smooth[k], segs)
