@@ -105,6 +105,32 @@ def pipeline(path: Path, end_s: float | None, max_side: int | None, **kw: object
     return len(frames)
 
 
+def coach_score(path: Path, end_s: float | None) -> int:
+    """The whole `coach score` path at its defaults: decode, pose, recognise, judge, report."""
+    from coach.cli import DEFAULT_SAMPLE_FPS
+    from coach.score_command import ScoreOptions, score_one
+
+    opts = ScoreOptions(
+        exercise="auto",
+        variant=None,
+        json_path=None,
+        out_dir=None,
+        annotated=False,
+        save_landmarks=False,
+        start_s=None,
+        end_s=end_s,
+        view=None,
+        model=None,
+        sample_fps=DEFAULT_SAMPLE_FPS,
+        pose_jobs=os.cpu_count() or 1,
+        history=False,
+        db=None,
+        quiet=True,
+    )
+    outcome = score_one(path, opts)
+    return outcome.frames
+
+
 def bench(path: Path, end_s: float | None, max_side: int | None) -> None:
     info = VideoSource(path).info
     span = info.duration_s if end_s is None else min(end_s, info.duration_s)
@@ -118,6 +144,7 @@ def bench(path: Path, end_s: float | None, max_side: int | None) -> None:
             "jobs=2 sample_fps=15",
             lambda: pipeline(path, end_s, max_side, jobs=2, sample_fps=15),
         ),
+        timed("coach score (defaults)", lambda: coach_score(path, end_s)),
     ]
     bare = runs[1]
     head = ("run", "frames", "wall s", "fps", "x real", "vs bare", "cpu s")

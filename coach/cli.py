@@ -8,6 +8,10 @@ from collections.abc import Sequence
 
 from coach.errors import CoachError
 
+# Pose every frame of a 30 fps video runs at ~1.5x real time per core; sampling at 20 a second
+# with both cores scores a 640x480 clip at over 2x real time (benchmarks/pose_speed.py).
+DEFAULT_SAMPLE_FPS = 20.0
+
 
 def _score_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
@@ -64,8 +68,9 @@ def _score_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--sample-fps",
         type=float,
-        default=None,
-        help="pose at most this many frames a second (faster; stretches are slow)",
+        default=DEFAULT_SAMPLE_FPS,
+        help=f"pose at most this many frames a second (default {DEFAULT_SAMPLE_FPS:g}: stretches "
+        "are slow, a 90 deg/s move is still seen every 4.5 deg); 0 = every frame",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="print only the final table")
     _history_flags(p)

@@ -388,7 +388,7 @@ def _options(args: argparse.Namespace, n_inputs: int, jobs: int) -> ScoreOptions
         end_s=args.end,
         view=args.view,
         model=args.model,
-        sample_fps=args.sample_fps,
+        sample_fps=args.sample_fps or None,
         pose_jobs=jobs if n_inputs == 1 else 1,
         history=not args.no_history,
         db=args.db,
