@@ -342,6 +342,7 @@ def _gate(args: argparse.Namespace, exercise: Exercise, speaker: Speaker) -> boo
     if args.no_history:
         return True
     from coach.history_cli import limit_gate
+    from coach.voice import PrintSpeaker
 
     def ask(question: str) -> bool:
         if sys.stdin is None or not sys.stdin.isatty():
@@ -354,7 +355,8 @@ def _gate(args: argparse.Namespace, exercise: Exercise, speaker: Speaker) -> boo
 
     def say(text: str) -> None:
         speaker.say(Cue(text, Priority.SAFETY, "gate", 0.0, 0))
-        print(f"coach: {text}")
+        if not isinstance(speaker, PrintSpeaker):  # a printing speaker shows it already
+            print(f"coach: {text}")
 
     return bool(limit_gate(args.db, exercise.id, datetime.now(UTC), args.force, ask, say))
 
@@ -418,10 +420,11 @@ def _save(result: LiveResult, args: argparse.Namespace, started_at: datetime) ->
     )
     report["ended_by"] = result.ended_by
     if not args.no_history and result.session.frames:
+        from coach.config import load_config
         from coach.history import check_limits, save_report
         from coach.history_cli import daily_limit_event
 
-        warnings = check_limits(args.db, report["exercise"], started_at)
+        warnings = check_limits(args.db, report["exercise"], started_at, load_config().limits)
         if warnings:
             report["events"].append(daily_limit_event(warnings))
             report["summary"]["safety_events"]["daily_limit"] = 1

@@ -37,8 +37,10 @@ PLAN = [
 ]
 
 
-def coach(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COACH_DB": str(Path(cwd or ".") / "history.sqlite3")}
+def coach(
+    *args: str, cwd: Path | None = None, **extra_env: str
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COACH_DB": str(Path(cwd or ".") / "history.sqlite3"), **extra_env}
     return subprocess.run(
         [sys.executable, "-m", "coach.cli", *args],
         capture_output=True,
@@ -229,3 +231,33 @@ def test_run_with_no_camera_is_one_clear_line(tmp_path):
         cwd=tmp_path,
     )
     assert_one_clear_line(result, "camera 7")
+
+
+def test_daily_limit_stops_a_second_live_session_unless_forced(tmp_path, twist_file):
+    config = tmp_path / "config.toml"
+    config.write_text("[limits]\nsessions_per_exercise_per_day = 1\n")
+    run = (
+        "run",
+        "-e",
+        "seated-twist",
+        "--variant",
+        "chair",
+        "--source",
+        str(twist_file),
+        "--fast",
+        "--no-window",
+        "--no-voice",
+    )
+    first = coach(*run, cwd=tmp_path, COACH_CONFIG=str(config))
+    assert first.returncode == 0, first.stderr
+    second = coach(*run, cwd=tmp_path, COACH_CONFIG=str(config))
+    assert second.returncode == 1
+    assert "daily limit is 1" in second.stdout and "--force" in second.stderr
+    out = tmp_path / "forced.json"
+    forced = coach(*run, "--force", "--json", str(out), cwd=tmp_path, COACH_CONFIG=str(config))
+    assert forced.returncode == 0, forced.stderr
+    events = json.loads(out.read_text())["events"]
+    assert [e["type"] for e in events].count("daily_limit") == 1
+    history = json.loads(coach("history", "--json", cwd=tmp_path).stdout)
+    sessions = history if isinstance(history, list) else history["sessions"]
+    assert len(sessions) == 2 and sum(bool(s["forced"]) for s in sessions) == 1
