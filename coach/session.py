@@ -192,16 +192,21 @@ class Session:
             name = lead_key(rule.name, side)
         return mirrored(rule, sample.values.get(name, math.nan), side)
 
+    def reading_side(self, raw_driver: float) -> str | None:
+        """The side angles are read for: the attempt's, else the way the driver leans now."""
+        if not self.exercise.sided:
+            return None
+        if self.current is not None:
+            return self.current.side
+        if not math.isfinite(raw_driver):
+            return self.side
+        return "right" if raw_driver >= 0 else "left"
+
     def _progress(self, raw_driver: float) -> tuple[float, str | None]:
         """How far the driver is toward the target (p-space), and on which side."""
+        side = self.reading_side(raw_driver)
         if not math.isfinite(raw_driver):
-            return math.nan, self.side
-        if not self.exercise.sided:
-            return self._dir * raw_driver, None
-        if self.current is not None:
-            side = self.current.side
-            return self._dir * mirrored(self.driver, raw_driver, side), side
-        side = "right" if raw_driver >= 0 else "left"
+            return math.nan, side
         return self._dir * mirrored(self.driver, raw_driver, side), side
 
     def step_sample(self, sample: Sample, has_pose: bool = True) -> StepResult:

@@ -98,15 +98,8 @@ def gauge_axis(rule: AngleRule) -> tuple[float, float]:
 
 def display_side(session: Session, sample: Sample | None) -> str | None:
     """The side the gauges read for: the attempt's side, else the way the driver leans now."""
-    if not session.exercise.sided:
-        return None
-    if session.current is not None:
-        return session.current.side
-    if sample is not None:
-        raw = sample.values.get(session.driver.name, math.nan)
-        if math.isfinite(raw) and session.driver.mirror:
-            return "right" if raw >= 0 else "left"
-    return session.side
+    raw = math.nan if sample is None else sample.values.get(session.driver.name, math.nan)
+    return session.reading_side(raw)
 
 
 def make_gauge(rule: AngleRule, value: float, side: str | None) -> Gauge:
