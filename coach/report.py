@@ -20,7 +20,7 @@ SAFETY_NOTE = (
 )
 
 
-def _verdict(session: Session, counts: Counter[str], duration_s: float) -> tuple[str, list[str]]:
+def _verdict(session: Session, counts: Counter[str]) -> tuple[str, list[str]]:
     reasons: list[str] = []
     ex = session.exercise
     if counts["pain_stop"]:
@@ -70,7 +70,7 @@ def build_report(
     duration = max(0.0, (session.t_last or t0) - t0)
     events = [e.to_dict() for e in session.events]
     counts: Counter[str] = Counter(e["type"] for e in events)
-    verdict, reasons = _verdict(session, counts, duration)
+    verdict, reasons = _verdict(session, counts)
     per_side: dict[str, Any]
     if ex.sided:
         per_side = {s: {"reps": 0, "ok": 0, "hold_s": 0.0} for s in SIDES}
