@@ -109,6 +109,14 @@ class AngleRule:
     def past_limit(self, value: float) -> bool:
         return value > self.limit if self.limit_is_high else value < self.limit
 
+    def judge_still(self, raw: float) -> str:
+        """One reading on its own: 'in_range', 'short' or 'over' (a mirrored angle either side)."""
+        reading = abs(raw) if self.mirror else raw
+        if self.past_limit(reading):
+            return "over"
+        lo, hi = self.target
+        return "in_range" if lo <= reading <= hi else "short"
+
     def toward_target(self) -> float:
         """+1 when the stretch raises this angle from its start, -1 when it lowers it."""
         if self.start is None:

@@ -126,9 +126,7 @@ def _still_fit(series: AngleSeries, exercise: Exercise) -> float:
         values = [float(v[0]) for k, v in series.raw.items() if k.split("@")[0] == rule.name]
         values = [v for v in values if math.isfinite(v)]
         total += weight
-        lo, hi = rule.target
-        candidates = [x for v in values for x in ((v, -v) if rule.mirror else (v,))]
-        if any(lo <= x <= hi for x in candidates):
+        if any(rule.judge_still(v) == "in_range" for v in values):
             hits += weight
         elif rule.role == "target":
             return 0.0  # the stretch's own target missed: not this stretch

@@ -167,15 +167,8 @@ def still_report(frame: PoseFrame, exercise: Exercise, source: str) -> dict[str,
             if v != v:  # NaN: not seen
                 angles[key] = {"value": None, "verdict": "unseen"}
                 continue
-            reading = abs(v) if rule.mirror else v
+            verdict = rule.judge_still(v)
             lo, hi = rule.target
-            verdict = (
-                "over"
-                if rule.past_limit(reading)
-                else "in_range"
-                if lo <= reading <= hi
-                else "short"
-            )
             angles[key] = {
                 "value": round(v, 1),
                 "target": [lo, hi],
