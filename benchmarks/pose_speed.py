@@ -26,8 +26,8 @@ import cv2
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from coach.pose_pipeline import estimate_video  # noqa: E402
-from coach.sources import VideoSource  # noqa: E402
+from coach.io.pose_pipeline import estimate_video  # noqa: E402
+from coach.io.sources import VideoSource  # noqa: E402
 
 FOOTAGE = ROOT.parent / "shared" / "footage"
 KNEE_360 = FOOTAGE / "malikmrllh__exercises" / "kneetochest.mp4"
@@ -108,7 +108,7 @@ def pipeline(path: Path, end_s: float | None, max_side: int | None, **kw: object
 def coach_score(path: Path, end_s: float | None) -> int:
     """The whole `coach score` path at its defaults: decode, pose, recognise, judge, report."""
     from coach.cli import DEFAULT_SAMPLE_FPS
-    from coach.score_command import ScoreOptions, score_one
+    from coach.commands.score import ScoreOptions, score_one
 
     opts = ScoreOptions(
         exercise="auto",

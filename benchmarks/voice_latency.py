@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from coach.cues import Cue, Priority
-from coach.voice import (
+from coach.core.cues import Cue, Priority
+from coach.voice.speakers import (
     Player,
     ProcessPlayback,
     ProcessPlayer,

@@ -120,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     _score_args(sub.add_parser("score", help="score recorded videos, photos or landmark files"))
     _run_args(sub.add_parser("run", help="live coaching in front of a camera"))
     hist = sub.add_parser("history", help="past sessions, daily limits, plots and export")
-    from coach.history_cli import add_history_arguments
+    from coach.commands.history import add_history_arguments
 
     add_history_arguments(hist)
     sim = sub.add_parser("simulate", help="generate a landmark sequence with its ground truth")
@@ -133,27 +133,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 def dispatch(args: argparse.Namespace) -> int:
     if args.command == "list":
-        from coach.info import list_command
+        from coach.commands.info import list_command
 
         return list_command()
     if args.command == "show":
-        from coach.info import show_command
+        from coach.commands.info import show_command
 
         return show_command(args.exercise)
     if args.command == "score":
-        from coach.score_command import score_command
+        from coach.commands.score import score_command
 
         return score_command(args)
     if args.command == "run":
-        from coach.live import run_command
+        from coach.commands.run import run_command
 
         return run_command(args)
     if args.command == "history":
-        from coach.history_cli import history_command
+        from coach.commands.history import history_command
 
         return int(history_command(args) or 0)
     if args.command == "simulate":
-        from coach.simulate import simulate_command
+        from coach.sim.generator import simulate_command
 
         return simulate_command(args)
     raise AssertionError(args.command)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coach.landmarks import INDEX, N_LANDMARKS, PoseFrame
+from coach.core.landmarks import INDEX, N_LANDMARKS, PoseFrame
 
 FOOTAGE = Path(__file__).resolve().parents[1].parent / "shared" / "footage"
 TWIST_CLIP = (

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from coach.capture import CameraSource, display_available
+from coach.io.capture import CameraSource, display_available
 from coach.errors import CoachError
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from helpers import angle_at, twist_frame
 
-from coach.landmark_file import write_landmarks
+from coach.io.landmark_file import write_landmarks
 
 CONTRACT_KEYS = {
     "exercise",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.config import Limits, config_path, load_config
+from coach.io.config import Limits, config_path, load_config
 from coach.errors import CoachError
 
 

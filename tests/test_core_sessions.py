@@ -1,6 +1,6 @@
 """The core against the generator's ground truth: reps, sides, holds and safety events.
 
-Expectations come from coach.simulate's truth (the scripted, noise-free motion), never from
+Expectations come from coach.sim.generator's truth (the scripted, noise-free motion), never from
 what the core happens to output. Times must agree within half a second.
 """
 
@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from coach import simulate as sim
-from coach.exercises import load_exercise
-from coach.report import build_report
-from coach.scoring import score_frames
+from coach.sim import generator as sim
+from coach.core.exercises import load_exercise
+from coach.core.report import build_report
+from coach.core.scoring import score_frames
 
 EXERCISES = tuple(sim.PROFILES)
 SAFETY = ("too_fast", "jerky", "overextension", "lost_view")

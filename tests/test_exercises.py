@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from coach.errors import CoachError
-from coach.exercises import load_all, load_exercise, load_exercise_file, poses_dir
+from coach.core.exercises import load_all, load_exercise, load_exercise_file, poses_dir
 
 SEED_IDS = [
     "chair-back-extension",

@@ -2,7 +2,7 @@ import math
 
 import numpy as np
 
-from coach.filters import OneEuro, derivative, zero_phase
+from coach.core.filters import OneEuro, derivative, zero_phase
 
 
 def _ramp_signal(fs: float, noise_deg: float, seed: int = 0):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from helpers import FOOTAGE, KNEE_CLIP, TWIST_CLIP, need_footage
 
-from coach.score_command import ScoreOptions, score_one
+from coach.commands.score import ScoreOptions, score_one
 
 pytestmark = [pytest.mark.footage, pytest.mark.slow]
 

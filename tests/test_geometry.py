@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from helpers import pose
 
-from coach.angles import frame_angles
-from coach.exercises import load_exercise
-from coach.geometry import joint_angle, rotation, signed_sagittal, wrap_deg
+from coach.core.angles import frame_angles
+from coach.core.exercises import load_exercise
+from coach.core.geometry import joint_angle, rotation, signed_sagittal, wrap_deg
 
 LEFT = np.array([1.0, 0.0, 0.0])  # the person's left when they face the camera (-z)
 UP = np.array([0.0, -1.0, 0.0])

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from coach import history
-from coach.config import Limits
+from coach.io import store as history
+from coach.io.config import Limits
 from coach.errors import CoachError
-from coach.history_cli import (
+from coach.commands.history import (
     add_history_arguments,
     daily_limit_event,
     history_command,

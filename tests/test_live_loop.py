@@ -6,11 +6,11 @@ import itertools
 
 from helpers import angle_at, twist_frame
 
-from coach.cues import Priority
-from coach.exercises import load_exercise
-from coach.live import LiveItem, LiveLoop, key_action
-from coach.report import build_report
-from coach.voice import RecordingSpeaker, Status
+from coach.core.cues import Priority
+from coach.core.exercises import load_exercise
+from coach.commands.run import LiveItem, LiveLoop, key_action
+from coach.core.report import build_report
+from coach.voice.speakers import RecordingSpeaker, Status
 
 FPS = 30.0
 

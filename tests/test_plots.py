@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from coach.exercises import load_exercise
-from coach.plots import _held, _spans, plot_angles
-from coach.scoring import AngleSeries
+from coach.core.exercises import load_exercise
+from coach.ui.plots import _held, _spans, plot_angles
+from coach.core.scoring import AngleSeries
 
 
 def series(values: dict[str, np.ndarray], t: np.ndarray) -> AngleSeries:

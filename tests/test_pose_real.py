@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from coach.errors import CoachError
-from coach.landmarks import INDEX, PoseFrame
-from coach.pose import PoseEstimator
-from coach.pose_pipeline import estimate_image, estimate_video
+from coach.core.landmarks import INDEX, PoseFrame
+from coach.io.pose import PoseEstimator
+from coach.io.pose_pipeline import estimate_image, estimate_video
 
 FOOTAGE = Path(__file__).resolve().parents[1].parent / "shared" / "footage"
 TWIST = (

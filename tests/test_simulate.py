@@ -1,7 +1,7 @@
 """The generator itself: bodies, angles, views, noise and files are what they claim to be.
 
 The core's tests (test_core_sessions.py) trust the generator's truth, so the generator is
-pinned here against coach.angles on noise-free bodies and against its own specification.
+pinned here against coach.core.angles on noise-free bodies and against its own specification.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from functools import cache
 import numpy as np
 import pytest
 
-from coach import simulate as sim
-from coach.angles import frame_angles
-from coach.exercises import Exercise, load_exercise
-from coach.landmark_file import read_landmarks
-from coach.landmarks import INDEX, PoseFrame
+from coach.sim import generator as sim
+from coach.core.angles import frame_angles
+from coach.core.exercises import Exercise, load_exercise
+from coach.io.landmark_file import read_landmarks
+from coach.core.landmarks import INDEX, PoseFrame
 
 EXERCISES = tuple(sim.PROFILES)
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from coach.errors import CoachError
-from coach.sources import StreamInfo, VideoSource, is_image, is_video, probe, read_image
+from coach.io.sources import StreamInfo, VideoSource, is_image, is_video, probe, read_image
 
 FOOTAGE = Path(__file__).resolve().parents[1].parent / "shared" / "footage"
 KNEE = FOOTAGE / "malikmrllh__exercises" / "kneetochest.mp4"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 
-from coach.cues import Cue, Priority
-from coach.exercises import load_exercise
-from coach.safety import Event
-from coach.session import Phase, Sample, Session, StepResult
-from coach.view import WARNING_MIN_S, Prompts, gauge_axis, overlay_state
+from coach.core.cues import Cue, Priority
+from coach.core.exercises import load_exercise
+from coach.core.safety import Event
+from coach.core.session import Phase, Sample, Session, StepResult
+from coach.core.view import WARNING_MIN_S, Prompts, gauge_axis, overlay_state
 
 
 def feed(session: Session, t0: float, t1: float, values: dict[str, float], fps: float = 30.0):

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coach.cues import Cue, Priority
+from coach.core.cues import Cue, Priority
 from coach.errors import CoachError
-from coach.voice import (
+from coach.voice.speakers import (
     EspeakSynthesizer,
     PrintSpeaker,
     ProcessPlayback,

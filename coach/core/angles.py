@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 
-from coach.exercises import AngleRule, Exercise
-from coach.geometry import UP, joint_angle, rotation, signed_sagittal
-from coach.landmarks import PoseFrame
+from coach.core.exercises import AngleRule, Exercise
+from coach.core.geometry import UP, joint_angle, rotation, signed_sagittal
+from coach.core.landmarks import PoseFrame
 
 OTHER = {"left": "right", "right": "left"}
 

@@ -32,7 +32,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol, TextIO
 
-from coach.cues import Cue, Priority
+from coach.core.cues import Cue, Priority
 from coach.errors import CoachError
 
 Clock = Callable[[], float]

@@ -13,13 +13,13 @@ import cv2
 import numpy as np
 
 from coach.errors import CoachError
-from coach.exercises import Exercise
-from coach.landmarks import PoseFrame
-from coach.overlay import draw_overlay
-from coach.scoring import score_frames
-from coach.session import Sample, Session, StepResult
-from coach.sources import VideoSource
-from coach.view import OverlayState, Prompts, overlay_state
+from coach.core.exercises import Exercise
+from coach.core.landmarks import PoseFrame
+from coach.ui.overlay import draw_overlay
+from coach.core.scoring import score_frames
+from coach.core.session import Sample, Session, StepResult
+from coach.io.sources import VideoSource
+from coach.core.view import OverlayState, Prompts, overlay_state
 
 
 def overlay_states(frames: list[PoseFrame], exercise: Exercise) -> list[OverlayState]:

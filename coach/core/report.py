@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from coach.session import SIDES, Session
+from coach.core.session import SIDES, Session
 
 SAFETY_TYPES = ("too_fast", "jerky", "overextension", "lost_view", "pain_stop", "daily_limit")
 SAFETY_NOTE = (

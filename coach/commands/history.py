@@ -19,10 +19,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from coach import history
-from coach.config import Limits, load_config
+from coach.io import store as history
+from coach.io.config import Limits, load_config
 from coach.errors import CoachError
-from coach.history import LimitWarning, SessionRecord
+from coach.io.store import LimitWarning, SessionRecord
 
 SAFETY_TYPES = ("pain_stop", "overextension", "too_fast", "jerky", "daily_limit")
 EVENT_TYPES = (*SAFETY_TYPES, "lost_view")

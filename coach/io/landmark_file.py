@@ -16,7 +16,7 @@ from typing import IO, Any
 import numpy as np
 
 from coach.errors import CoachError
-from coach.landmarks import N_LANDMARKS, PoseFrame
+from coach.core.landmarks import N_LANDMARKS, PoseFrame
 
 FORMAT = "coach-landmarks"
 VERSION = 1

@@ -21,13 +21,13 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from coach.cues import Cue, Priority
+from coach.core.cues import Cue, Priority
 from coach.errors import CoachError
-from coach.exercises import Exercise, load_exercise
-from coach.landmarks import PoseFrame
-from coach.report import build_report, text_summary, write_json
-from coach.session import Session
-from coach.view import Prompts, overlay_state
+from coach.core.exercises import Exercise, load_exercise
+from coach.core.landmarks import PoseFrame
+from coach.core.report import build_report, text_summary, write_json
+from coach.core.session import Session
+from coach.core.view import Prompts, overlay_state
 
 CAMERA_GIVE_UP_S = 60.0
 
@@ -86,19 +86,19 @@ def file_feed(
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[LiveItem]:
     """A video or landmark file played as if it were live."""
-    from coach.score_command import kind_of
+    from coach.commands.score import kind_of
 
     p = Path(path)
     if not p.exists():
         raise CoachError(f"{p}: no such file", "check the --source path")
     kind = kind_of(p)
     if kind == "landmarks":
-        from coach.landmark_file import read_landmarks
+        from coach.io.landmark_file import read_landmarks
 
         _, frames = read_landmarks(p)
         return paced((LiveItem(f.t, pose=f) for f in frames), fast, clock, sleep)
     if kind == "video":
-        from coach.sources import VideoSource
+        from coach.io.sources import VideoSource
 
         source = VideoSource(p)
         return paced((LiveItem(t, image=img) for img, t in source), fast, clock, sleep)
@@ -219,7 +219,7 @@ class LiveLoop:
     def _draw(self, item: LiveItem, pose: PoseFrame | None) -> int | None:
         if self.window is None or item.image is None:
             return None
-        from coach.overlay import draw_overlay
+        from coach.ui.overlay import draw_overlay
 
         state = overlay_state(self.session, self.prompts.instruction, self.warning_text(item.t))
         image = draw_overlay(item.image, pose, state, mirror=self.mirror)
@@ -325,7 +325,7 @@ class CvWindow:
 def _make_window(no_window: bool) -> Window | None:
     if no_window:
         return None
-    from coach.capture import display_available
+    from coach.io.capture import display_available
 
     if not display_available():
         print(
@@ -341,8 +341,8 @@ def _gate(args: argparse.Namespace, exercise: Exercise, speaker: Speaker) -> boo
     """Daily limits and pain follow-up before the set; False when the user declines."""
     if args.no_history:
         return True
-    from coach.history_cli import limit_gate
-    from coach.voice import PrintSpeaker
+    from coach.commands.history import limit_gate
+    from coach.voice.speakers import PrintSpeaker
 
     def ask(question: str) -> bool:
         if sys.stdin is None or not sys.stdin.isatty():
@@ -363,7 +363,7 @@ def _gate(args: argparse.Namespace, exercise: Exercise, speaker: Speaker) -> boo
 
 def run_command(args: argparse.Namespace) -> int:
     exercise = load_exercise(args.exercise).with_variant(args.variant)
-    from coach.voice import make_speaker
+    from coach.voice.speakers import make_speaker
 
     speaker = make_speaker(not args.no_voice, args.voice_rate, args.voice)
     camera = None
@@ -375,13 +375,13 @@ def run_command(args: argparse.Namespace) -> int:
         if args.source:
             feed = file_feed(args.source, args.fast)
         else:
-            from coach.capture import CameraSource
+            from coach.io.capture import CameraSource
 
             camera = CameraSource(args.camera)
             feed = camera_feed(camera)
         estimator = None
         if args.source is None or not args.source.endswith(".jsonl"):
-            from coach.pose import PoseEstimator
+            from coach.io.pose import PoseEstimator
 
             estimator = PoseEstimator(model_path=args.model)
         window = _make_window(args.no_window)
@@ -420,9 +420,9 @@ def _save(result: LiveResult, args: argparse.Namespace, started_at: datetime) ->
     )
     report["ended_by"] = result.ended_by
     if not args.no_history and result.session.frames:
-        from coach.config import load_config
-        from coach.history import check_limits, save_report
-        from coach.history_cli import daily_limit_event
+        from coach.io.config import load_config
+        from coach.io.store import check_limits, save_report
+        from coach.commands.history import daily_limit_event
 
         warnings = check_limits(args.db, report["exercise"], started_at, load_config().limits)
         if warnings:

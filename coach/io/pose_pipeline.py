@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 
 from coach.errors import CoachError
-from coach.landmarks import PoseFrame
-from coach.pose import PoseEstimator, check_model_file
-from coach.sources import StreamInfo, VideoSource, read_image, truncation_error
+from coach.core.landmarks import PoseFrame
+from coach.io.pose import PoseEstimator, check_model_file
+from coach.io.sources import StreamInfo, VideoSource, read_image, truncation_error
 
 Progress = Callable[[int, int], None]
 

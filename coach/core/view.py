@@ -9,11 +9,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from coach.angles import uses_lead
-from coach.cues import Priority
-from coach.exercises import AngleRule, Exercise
-from coach.report import SAFETY_TYPES
-from coach.session import Phase, Sample, Session, StepResult
+from coach.core.angles import uses_lead
+from coach.core.cues import Priority
+from coach.core.exercises import AngleRule, Exercise
+from coach.core.report import SAFETY_TYPES
+from coach.core.session import Phase, Sample, Session, StepResult
 
 WARNING_MIN_S = 2.5  # a warning stays up at least this long, so it can be read
 INSTRUCTION_MIN_S = 1.5  # a routine prompt is not replaced sooner than this

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coach.exercises import Exercise
-from coach.geometry import UP, angle_between, horizontal_yaw
-from coach.landmarks import PoseFrame
-from coach.scoring import AngleSeries, score_frames
+from coach.core.exercises import Exercise
+from coach.core.geometry import UP, angle_between, horizontal_yaw
+from coach.core.landmarks import PoseFrame
+from coach.core.scoring import AngleSeries, score_frames
 
 MIN_SCORE = 0.25  # below this the recording is "none of the stretches"
 

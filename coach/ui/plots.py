@@ -14,10 +14,10 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from coach.angles import uses_lead
-from coach.exercises import AngleRule, Exercise
-from coach.report import SAFETY_TYPES
-from coach.scoring import AngleSeries
+from coach.core.angles import uses_lead
+from coach.core.exercises import AngleRule, Exercise
+from coach.core.report import SAFETY_TYPES
+from coach.core.scoring import AngleSeries
 
 SMOOTH = "#1f4e79"
 RAW = "#6f9fd0"

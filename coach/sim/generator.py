@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 from scipy.signal import lfilter
 
-from coach.exercises import AngleRule, Exercise, load_exercise
-from coach.landmark_file import FORMAT, VERSION
-from coach.landmarks import INDEX, LANDMARK_NAMES, N_LANDMARKS, PoseFrame
+from coach.core.exercises import AngleRule, Exercise, load_exercise
+from coach.io.landmark_file import FORMAT, VERSION
+from coach.core.landmarks import INDEX, LANDMARK_NAMES, N_LANDMARKS, PoseFrame
 
 SOURCE = "coach.simulate"
 FAULTS = ("too_fast", "overextension", "jerky", "short_hold", "wrong_side", "lost_view")
@@ -1051,7 +1051,7 @@ def write_session(
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
-        prog="python -m coach.simulate", description="Generate a landmark session and its truth."
+        prog="coach simulate", description="Generate a landmark session and its truth."
     )
     ap.add_argument("--exercise", required=True, choices=sorted(PROFILES))
     ap.add_argument(

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from coach.errors import CoachError
-from coach.landmarks import N_LANDMARKS, PoseFrame
+from coach.core.landmarks import N_LANDMARKS, PoseFrame
 
 DEFAULT_MAX_SIDE: int | None = None
 

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 import platformdirs
 
-from coach.config import Limits
+from coach.io.config import Limits
 from coach.errors import CoachError
 
 ENV_VAR = "COACH_DB"

@@ -16,9 +16,9 @@ import matplotlib
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from coach.exercises import Exercise
-from coach.landmarks import INDEX, SKELETON_EDGES, PoseFrame
-from coach.view import Gauge, OverlayState
+from coach.core.exercises import Exercise
+from coach.core.landmarks import INDEX, SKELETON_EDGES, PoseFrame
+from coach.core.view import Gauge, OverlayState
 
 # Colours are BGR.
 WHITE = (255, 255, 255)

@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from coach.errors import CoachError
-from coach.exercises import Exercise, load_all, load_exercise
-from coach.landmark_file import SUFFIX, read_landmarks, write_landmarks
-from coach.landmarks import PoseFrame
-from coach.recognize import Recognition, guess_variant, recognize
-from coach.report import build_report, text_summary, write_json
-from coach.scoring import AngleSeries, score_frames
+from coach.core.exercises import Exercise, load_all, load_exercise
+from coach.io.landmark_file import SUFFIX, read_landmarks, write_landmarks
+from coach.core.landmarks import PoseFrame
+from coach.core.recognize import Recognition, guess_variant, recognize
+from coach.core.report import build_report, text_summary, write_json
+from coach.core.scoring import AngleSeries, score_frames
 
 VIDEO_EXT = {".mp4", ".mov", ".avi", ".webm", ".mkv", ".m4v"}
 IMAGE_EXT = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
@@ -123,7 +123,7 @@ def load_frames(
             return _clip(frames, opts.start_s, opts.end_s), header.fps, exc.problem
         return _clip(frames, opts.start_s, opts.end_s), header.fps, None
     if kind == "video":
-        from coach.pose_pipeline import estimate_video
+        from coach.io.pose_pipeline import estimate_video
 
         info, frames, error = estimate_video(
             path,
@@ -136,7 +136,7 @@ def load_frames(
         )
         return frames, info.fps, (error.problem if error else None)
     if kind == "image":
-        from coach.pose_pipeline import estimate_image
+        from coach.io.pose_pipeline import estimate_image
 
         return [estimate_image(path, model_path=opts.model)], None, None
     raise CoachError(
@@ -234,12 +234,12 @@ def write_outputs(
         _write(outcome, "landmarks", lambda: write_landmarks(lm, frames, fps, str(path)), lm)
     if exercise is None or series is None or report.get("still"):
         return
-    from coach.plots import plot_angles
+    from coach.ui.plots import plot_angles
 
     png = d / "angles.png"
     _write(outcome, "plot", lambda: plot_angles(series, report, exercise, png), png)
     if opts.annotated and kind_of(path) == "video":
-        from coach.annotate import write_annotated_video
+        from coach.ui.annotate import write_annotated_video
 
         mp4 = d / "annotated.mp4"
         _write(
@@ -255,7 +255,7 @@ def write_outputs(
 def _store(report: dict[str, Any], opts: ScoreOptions) -> None:
     if not opts.history or report.get("exercise") is None:
         return
-    from coach.history import save_report
+    from coach.io.store import save_report
 
     save_report(opts.db, report, "scored", datetime.now(UTC))
 
@@ -390,7 +390,7 @@ def _options(args: argparse.Namespace, n_inputs: int, jobs: int) -> ScoreOptions
 
 
 def score_command(args: argparse.Namespace) -> int:
-    from coach.progress import ProgressDisplay, print_table
+    from coach.ui.progress import ProgressDisplay, print_table
 
     paths = expand_inputs(args.inputs)
     if args.exercise != "auto":

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.errors import CoachError
-from coach.landmarks import is_point_name
+from coach.core.landmarks import is_point_name
 
 KINDS = {"joint": (3,), "sagittal": (2, 4), "rotation": (4,)}
 ROLES = ("target", "form")
@@ -78,7 +78,7 @@ def poses_dir() -> Path:
     env = os.environ.get("COACH_POSES")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "poses"
+    return Path(__file__).resolve().parents[2] / "poses"
 
 
 @dataclass(frozen=True)

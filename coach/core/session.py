@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from coach.angles import frame_angles, uses_lead
-from coach.cues import Cue, Priority
-from coach.exercises import AngleRule, Exercise
-from coach.filters import OneEuro
-from coach.landmarks import PoseFrame
-from coach.safety import MESSAGES, Detector, Event
+from coach.core.angles import frame_angles, uses_lead
+from coach.core.cues import Cue, Priority
+from coach.core.exercises import AngleRule, Exercise
+from coach.core.filters import OneEuro
+from coach.core.landmarks import PoseFrame
+from coach.core.safety import MESSAGES, Detector, Event
 
 SIDES = ("right", "left")
 HYSTERESIS_DEG = 3.0  # a band must be left by this much before the machine believes it

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from coach.exercises import AngleRule, Exercise, load_all, load_exercise
-from coach.report import SAFETY_NOTE
+from coach.core.exercises import AngleRule, Exercise, load_all, load_exercise
+from coach.core.report import SAFETY_NOTE
 
 
 def list_command() -> int:

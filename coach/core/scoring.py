@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coach.angles import angle_keys, frame_angles
-from coach.exercises import Exercise
-from coach.filters import derivative, median3, segments, zero_phase
-from coach.landmarks import PoseFrame
-from coach.session import Sample, Session, StepResult
+from coach.core.angles import angle_keys, frame_angles
+from coach.core.exercises import Exercise
+from coach.core.filters import derivative, median3, segments, zero_phase
+from coach.core.landmarks import PoseFrame
+from coach.core.session import Sample, Session, StepResult
 
 ANGLE_CUTOFF_HZ = 2.5  # stretches move below 1 Hz; MediaPipe jitter sits well above 3 Hz
 JOLT_CUTOFF_HZ = 4.0  # measured: keeps a 15 deg / 0.1 s jolt near 1000 deg/s^2, calm moves < 550

@@ -1,0 +1,1 @@
+"""One module per command: score, run (live), history, info; cli.py calls them."""

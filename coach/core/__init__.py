@@ -1,0 +1,1 @@
+"""Pure logic: geometry, filters, rules, judgment, session state, reports. numpy and scipy only."""

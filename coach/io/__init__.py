@@ -1,0 +1,1 @@
+"""I/O adapters: frame sources, capture, MediaPipe, landmark files, config, the history store."""
