@@ -9,8 +9,8 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from coach.io.capture import CameraSource, display_available
 from coach.errors import CoachError
+from coach.io.capture import CameraSource, display_available
 
 
 class FakeCapture:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from coach.io.config import Limits, config_path, load_config
 from coach.errors import CoachError
+from coach.io.config import Limits, config_path, load_config
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from coach.sim import generator as sim
 from coach.core.exercises import load_exercise
 from coach.core.report import build_report
 from coach.core.scoring import score_frames
+from coach.sim import generator as sim
 
 EXERCISES = tuple(sim.PROFILES)
 SAFETY = ("too_fast", "jerky", "overextension", "lost_view")

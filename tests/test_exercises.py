@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from coach.errors import CoachError
 from coach.core.exercises import load_all, load_exercise, load_exercise_file, poses_dir
+from coach.errors import CoachError
 
 SEED_IDS = [
     "chair-back-extension",

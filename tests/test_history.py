@@ -14,9 +14,6 @@ from typing import Any
 
 import pytest
 
-from coach.io import store as history
-from coach.io.config import Limits
-from coach.errors import CoachError
 from coach.commands.history import (
     add_history_arguments,
     daily_limit_event,
@@ -24,6 +21,9 @@ from coach.commands.history import (
     limit_gate,
     parse_since,
 )
+from coach.errors import CoachError
+from coach.io import store as history
+from coach.io.config import Limits
 
 NOW = datetime(2024, 5, 10, 18, 0, tzinfo=UTC)
 

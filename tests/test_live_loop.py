@@ -6,9 +6,9 @@ import itertools
 
 from helpers import angle_at, twist_frame
 
+from coach.commands.run import LiveItem, LiveLoop, key_action
 from coach.core.cues import Priority
 from coach.core.exercises import load_exercise
-from coach.commands.run import LiveItem, LiveLoop, key_action
 from coach.core.report import build_report
 from coach.voice.speakers import RecordingSpeaker, Status
 

@@ -13,11 +13,11 @@ import cv2
 import numpy as np
 import pytest
 
-from coach.ui.annotate import overlay_states, write_annotated_video, write_still
 from coach.core.exercises import load_exercise
 from coach.core.landmarks import INDEX, N_LANDMARKS, PoseFrame
-from coach.ui.overlay import draw_overlay, setup_screen
 from coach.core.view import Gauge, OverlayState
+from coach.ui.annotate import overlay_states, write_annotated_video, write_still
+from coach.ui.overlay import draw_overlay, setup_screen
 
 GREY = 110
 

@@ -9,8 +9,8 @@ import numpy as np
 from PIL import Image
 
 from coach.core.exercises import load_exercise
-from coach.ui.plots import _held, _spans, plot_angles
 from coach.core.scoring import AngleSeries
+from coach.ui.plots import _held, _spans, plot_angles
 
 
 def series(values: dict[str, np.ndarray], t: np.ndarray) -> AngleSeries:

@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
-from coach.errors import CoachError
 from coach.core.landmarks import INDEX, PoseFrame
+from coach.errors import CoachError
 from coach.io.pose import PoseEstimator
 from coach.io.pose_pipeline import estimate_image, estimate_video
 

@@ -12,11 +12,11 @@ from functools import cache
 import numpy as np
 import pytest
 
-from coach.sim import generator as sim
 from coach.core.angles import frame_angles
 from coach.core.exercises import Exercise, load_exercise
-from coach.io.landmark_file import read_landmarks
 from coach.core.landmarks import INDEX, PoseFrame
+from coach.io.landmark_file import read_landmarks
+from coach.sim import generator as sim
 
 EXERCISES = tuple(sim.PROFILES)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 from coach.core.cues import Cue, Priority
+from coach.core.events import Event
 from coach.core.exercises import load_exercise
-from coach.core.safety import Event
 from coach.core.session import Phase, Sample, Session, StepResult
 from coach.core.view import WARNING_MIN_S, Prompts, gauge_axis, overlay_state
 

@@ -19,20 +19,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from coach.core.events import SAFETY_TYPES, WARNING_TYPES, colour, label
+from coach.errors import CoachError
 from coach.io import store as history
 from coach.io.config import Limits, load_config
-from coach.errors import CoachError
 from coach.io.store import LimitWarning, SessionRecord
 
-SAFETY_TYPES = ("pain_stop", "overextension", "too_fast", "jerky", "daily_limit")
-EVENT_TYPES = (*SAFETY_TYPES, "lost_view")
-SAFETY_LABELS = {
-    "pain_stop": "pain stop",
-    "overextension": "too far",
-    "too_fast": "too fast",
-    "jerky": "jerky",
-    "daily_limit": "past limit",
-}
+EVENT_TYPES = WARNING_TYPES
 TABLE_ROWS = 20
 
 
@@ -243,7 +236,7 @@ def _reps_text(session: SessionRecord) -> str:
 
 def _safety_text(session: SessionRecord) -> str:
     counts = Counter(e.type for e in session.events if e.type in SAFETY_TYPES)
-    return ", ".join(f"{SAFETY_LABELS[t]} {counts[t]}" for t in SAFETY_TYPES if counts[t])
+    return ", ".join(f"{label(t)} {counts[t]}" for t in SAFETY_TYPES if counts[t])
 
 
 def _duration_text(seconds: float) -> str:
@@ -363,15 +356,6 @@ def write_csv(sessions: Sequence[SessionRecord], path: Path) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # The plot
-
-EVENT_COLOURS = {
-    "pain_stop": "#d62728",
-    "overextension": "#ff7f0e",
-    "too_fast": "#e6b800",
-    "jerky": "#9467bd",
-    "daily_limit": "#7f7f7f",
-}
-
 
 def _by_day(sessions: Iterable[SessionRecord]) -> dict[date, list[SessionRecord]]:
     days: dict[date, list[SessionRecord]] = defaultdict(list)
@@ -527,8 +511,8 @@ def _plot_events(ax: Any, days: dict[date, list[SessionRecord]]) -> None:
                 counts,
                 width=0.8,
                 bottom=bottom,
-                color=EVENT_COLOURS[kind],
-                label=SAFETY_LABELS[kind],
+                color=colour(kind),
+                label=label(kind),
             )
             bottom = [a + b for a, b in zip(bottom, counts, strict=True)]
     if not any(bottom):

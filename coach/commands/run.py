@@ -22,12 +22,12 @@ from typing import Any, Protocol
 import numpy as np
 
 from coach.core.cues import Cue, Priority
-from coach.errors import CoachError
 from coach.core.exercises import Exercise, load_exercise
 from coach.core.landmarks import PoseFrame
 from coach.core.report import build_report, text_summary, write_json
 from coach.core.session import Session
 from coach.core.view import Prompts, overlay_state
+from coach.errors import CoachError
 
 CAMERA_GIVE_UP_S = 60.0
 
@@ -420,9 +420,9 @@ def _save(result: LiveResult, args: argparse.Namespace, started_at: datetime) ->
     )
     report["ended_by"] = result.ended_by
     if not args.no_history and result.session.frames:
+        from coach.commands.history import daily_limit_event
         from coach.io.config import load_config
         from coach.io.store import check_limits, save_report
-        from coach.commands.history import daily_limit_event
 
         warnings = check_limits(args.db, report["exercise"], started_at, load_config().limits)
         if warnings:

@@ -20,13 +20,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from coach.errors import CoachError
 from coach.core.exercises import Exercise, load_all, load_exercise
-from coach.io.landmark_file import SUFFIX, read_landmarks, write_landmarks
 from coach.core.landmarks import PoseFrame
 from coach.core.recognize import Recognition, guess_variant, recognize
 from coach.core.report import build_report, text_summary, write_json
 from coach.core.scoring import AngleSeries, score_frames
+from coach.errors import CoachError
+from coach.io.landmark_file import SUFFIX, read_landmarks, write_landmarks
 
 VIDEO_EXT = {".mp4", ".mov", ".avi", ".webm", ".mkv", ".m4v"}
 IMAGE_EXT = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}

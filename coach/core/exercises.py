@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coach.errors import CoachError
 from coach.core.landmarks import is_point_name
+from coach.errors import CoachError
 
 KINDS = {"joint": (3,), "sagittal": (2, 4), "rotation": (4,)}
 ROLES = ("target", "form")

@@ -11,9 +11,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from coach.core.events import WARNING_TYPES
 from coach.core.session import SIDES, Session
 
-SAFETY_TYPES = ("too_fast", "jerky", "overextension", "lost_view", "pain_stop", "daily_limit")
 SAFETY_NOTE = (
     "This coach checks posture and pace only; it cannot diagnose anything. Stop at once if "
     "you feel pain, and see a doctor or physiotherapist if pain persists."
@@ -105,7 +105,7 @@ def build_report(
             "target_hold_s": ex.hold_s,
             "time_in_range_s": round(session.time_in_range_s, 2),
             "time_in_range_pct": round(100.0 * session.time_in_range_s / seen, 1) if seen else 0.0,
-            "safety_events": {k: counts[k] for k in SAFETY_TYPES},
+            "safety_events": {k: counts[k] for k in WARNING_TYPES},
             "verdict": verdict,
             "reasons": reasons,
             "note": SAFETY_NOTE,
@@ -148,7 +148,7 @@ def text_summary(report: dict[str, Any]) -> str:
     safety = {k: v for k, v in s["safety_events"].items() if v}
     lines.append("  safety: " + (", ".join(f"{k} x{v}" for k, v in safety.items()) or "none"))
     for ev in report["events"]:
-        if ev["type"] in SAFETY_TYPES:
+        if ev["type"] in WARNING_TYPES:
             val = "" if ev["value"] is None else f" ({ev['value']:.0f} vs limit {ev['limit']:.0f})"
             lines.append(f"    {_fmt_s(ev['start_s'])} {ev['type']}{val}: {ev['message']}")
     lines.append(f"  verdict: {s['verdict']} — " + "; ".join(s["reasons"]))

@@ -9,45 +9,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
-MESSAGES = {
-    "too_fast": "Slow down. Move gently and slowly.",
-    "jerky": "Smooth and steady, no sudden jerks.",
-    "overextension": "Ease off, you are past a safe range.",
-    "lost_view": "I can't see you. Move back into view.",
-    "pain_stop": (
-        "Stopping now. Rest, and do not carry on through pain. If the pain persists or is "
-        "new, see a doctor or physiotherapist before you stretch again."
-    ),
-}
-
-
-@dataclass
-class Event:
-    """One safety or progress event, in the report contract's shape."""
-
-    type: str
-    start_s: float
-    end_s: float
-    angle: str | None = None
-    value: float | None = None
-    limit: float | None = None
-    message: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        def num(x: float | None) -> float | None:
-            return None if x is None or not math.isfinite(x) else round(x, 2)
-
-        return {
-            "type": self.type,
-            "start_s": round(self.start_s, 3),
-            "end_s": round(self.end_s, 3),
-            "angle": self.angle,
-            "value": num(self.value),
-            "limit": num(self.limit),
-            "message": self.message,
-        }
+from coach.core.events import Event
 
 
 @dataclass

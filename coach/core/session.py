@@ -14,10 +14,11 @@ from typing import Any
 
 from coach.core.angles import frame_angles, uses_lead
 from coach.core.cues import Cue, Priority
+from coach.core.events import MESSAGES, Event
 from coach.core.exercises import AngleRule, Exercise
 from coach.core.filters import OneEuro
 from coach.core.landmarks import PoseFrame
-from coach.core.safety import MESSAGES, Detector, Event
+from coach.core.safety import Detector
 
 SIDES = ("right", "left")
 HYSTERESIS_DEG = 3.0  # a band must be left by this much before the machine believes it

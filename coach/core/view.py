@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from coach.core.angles import uses_lead
 from coach.core.cues import Priority
+from coach.core.events import WARNING_TYPES
 from coach.core.exercises import AngleRule, Exercise
-from coach.core.report import SAFETY_TYPES
 from coach.core.session import Phase, Sample, Session, StepResult
 
 WARNING_MIN_S = 2.5  # a warning stays up at least this long, so it can be read
@@ -186,7 +186,7 @@ class Prompts:
 
     def update(self, t: float, result: StepResult) -> tuple[str, str | None]:
         for ev in result.opened:
-            if ev.type in SAFETY_TYPES:
+            if ev.type in WARNING_TYPES:
                 self._open[(ev.type, ev.angle)] = ev.message
                 self._warning = ev.message
                 self._warning_until = t + WARNING_MIN_S

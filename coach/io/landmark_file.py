@@ -15,8 +15,8 @@ from typing import IO, Any
 
 import numpy as np
 
-from coach.errors import CoachError
 from coach.core.landmarks import N_LANDMARKS, PoseFrame
+from coach.errors import CoachError
 
 FORMAT = "coach-landmarks"
 VERSION = 1

@@ -20,8 +20,8 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
-from coach.errors import CoachError
 from coach.core.landmarks import N_LANDMARKS, PoseFrame
+from coach.errors import CoachError
 
 DEFAULT_MAX_SIDE: int | None = None
 

@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from coach.errors import CoachError
 from coach.core.landmarks import PoseFrame
+from coach.errors import CoachError
 from coach.io.pose import PoseEstimator, check_model_file
 from coach.io.sources import StreamInfo, VideoSource, read_image, truncation_error
 

@@ -26,8 +26,8 @@ from typing import Any, Literal
 
 import platformdirs
 
-from coach.io.config import Limits
 from coach.errors import CoachError
+from coach.io.config import Limits
 
 ENV_VAR = "COACH_DB"
 APP_NAME = "coach"

@@ -30,8 +30,8 @@ import numpy as np
 from scipy.signal import lfilter
 
 from coach.core.exercises import AngleRule, Exercise, load_exercise
-from coach.io.landmark_file import FORMAT, VERSION
 from coach.core.landmarks import INDEX, LANDMARK_NAMES, N_LANDMARKS, PoseFrame
+from coach.io.landmark_file import FORMAT, VERSION
 
 SOURCE = "coach.simulate"
 FAULTS = ("too_fast", "overextension", "jerky", "short_hold", "wrong_side", "lost_view")

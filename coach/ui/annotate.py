@@ -12,14 +12,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from coach.errors import CoachError
 from coach.core.exercises import Exercise
 from coach.core.landmarks import PoseFrame
-from coach.ui.overlay import draw_overlay
 from coach.core.scoring import score_frames
 from coach.core.session import Sample, Session, StepResult
-from coach.io.sources import VideoSource
 from coach.core.view import OverlayState, Prompts, overlay_state
+from coach.errors import CoachError
+from coach.io.sources import VideoSource
+from coach.ui.overlay import draw_overlay
 
 
 def overlay_states(frames: list[PoseFrame], exercise: Exercise) -> list[OverlayState]:

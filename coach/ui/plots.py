@@ -14,9 +14,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from coach.core import events
 from coach.core.angles import uses_lead
 from coach.core.exercises import AngleRule, Exercise
-from coach.core.report import SAFETY_TYPES
 from coach.core.scoring import AngleSeries
 
 SMOOTH = "#1f4e79"
@@ -24,24 +24,6 @@ RAW = "#6f9fd0"
 SIDE_COLOURS = {"right": "#1f77b4", "left": "#e07b00", None: "#1f4e79"}
 BAND = "#3aa655"
 LIMIT = "#d62728"
-EVENT_COLOURS = {
-    "too_fast": "#ff7f0e",
-    "jerky": "#9467bd",
-    "overextension": "#d62728",
-    "lost_view": "#7f7f7f",
-    "pain_stop": "#000000",
-    "daily_limit": "#8c564b",
-}
-EVENT_LABELS = {
-    "too_fast": "too fast",
-    "jerky": "jerky",
-    "overextension": "past limit",
-    "lost_view": "out of view",
-    "pain_stop": "pain stop",
-    "daily_limit": "daily limit",
-}
-
-
 def _title(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
@@ -158,15 +140,15 @@ def _events(ax: Axes, rule: AngleRule, report: dict[str, Any]) -> None:
     trans = ax.get_xaxis_transform()
     for ev in report.get("events", []):
         kind = ev["type"]
-        if kind not in SAFETY_TYPES or ev["angle"] not in (None, rule.name):
+        if kind not in events.WARNING_TYPES or ev["angle"] not in (None, rule.name):
             continue
-        colour = EVENT_COLOURS.get(kind, "#555555")
+        colour = events.colour(kind)
         a, b = ev["start_s"], ev["end_s"]
         if b - a < 0.05:
             ax.axvline(a, color=colour, lw=2, alpha=0.8)
         else:
             ax.axvspan(a, b, color=colour, alpha=0.28, lw=0)
-        text = EVENT_LABELS.get(kind, kind)
+        text = events.label(kind)
         if ev.get("value") is not None and kind in ("too_fast", "jerky"):
             unit = "°/s" if kind == "too_fast" else "°/s²"
             text += f" {ev['value']:.0f}{unit}"

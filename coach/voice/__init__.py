@@ -1,1 +1,1 @@
-"""Speech: prompt rules, audio synthesis and players, the speaking worker (the only pyttsx3 import)."""
+"""Speech: prompt rules, audio and players, the speaking worker (the only pyttsx3 import)."""
