@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from coach.sim import generator as sim
 from coach.core.exercises import load_exercise
 from coach.core.report import build_report
 from coach.core.scoring import score_frames
+from coach.sim import generator as sim
 
 TOL_S = 0.5
 SAFETY = ("too_fast", "jerky", "overextension", "lost_view")

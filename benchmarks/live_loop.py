@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from helpers import TWIST_CLIP, angle_at, twist_frame  # noqa: E402
 from voice_latency import StandInPlayer  # noqa: E402
 
-from coach.core.exercises import load_exercise  # noqa: E402
 from coach.commands.run import LiveItem, LiveLoop, file_feed, paced  # noqa: E402
+from coach.core.exercises import load_exercise  # noqa: E402
 from coach.io.pose import PoseEstimator  # noqa: E402
 from coach.voice.speakers import PrintSpeaker, Status, VoiceSpeaker, find_player  # noqa: E402
 
