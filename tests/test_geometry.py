@@ -101,9 +101,10 @@ def test_hugged_knees_read_a_small_hip_angle():
         right_ear=(-0.07, -0.05, -0.7),
     )
     angles = frame_angles(frame, load_exercise("knees-to-chest"))
-    expected = math.degrees(
-        math.acos(np.dot([0, 0, -1], np.array([0, -0.35, -0.2]) / np.hypot(0.35, 0.2)))
-    )
+    # A side view is read on the near side (both sides equally visible here: the left).
+    trunk = np.array([0.05, 0, -0.5]) / np.linalg.norm([0.05, 0, -0.5])
+    thigh = np.array([0, -0.35, -0.2]) / np.hypot(0.35, 0.2)
+    expected = math.degrees(math.acos(np.dot(trunk, thigh)))
     assert angles["hip_flexion"] == pytest.approx(expected, abs=0.01)
 
 

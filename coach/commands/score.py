@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from coach.core.angles import rule_name
 from coach.core.exercises import Exercise, load_all, load_exercise
 from coach.core.landmarks import PoseFrame
 from coach.core.recognize import Recognition, guess_variant, recognize
@@ -161,7 +162,7 @@ def still_report(frame: PoseFrame, exercise: Exercise, source: str) -> dict[str,
     angles: dict[str, Any] = {}
     for rule in exercise.angles:
         for key, values in series.raw.items():
-            if key.split("@")[0] != rule.name:
+            if rule_name(key) != rule.name:
                 continue
             v = float(values[0])
             if v != v:  # NaN: not seen

@@ -18,8 +18,14 @@ def near_side(frame: PoseFrame) -> str:
     return "left" if frame.side_visibility("left") >= frame.side_visibility("right") else "right"
 
 
-def resolve(name: str, near: str, lead: str | None) -> str | None:
-    """Fill {near}/{far}/{lead}/{trail}; None when the side of a twist is not known yet."""
+def resolve(name: str, near: str, lead: str | None, side_view: bool = False) -> str | None:
+    """Fill {near}/{far}/{lead}/{trail}; None when the side of a twist is not known yet.
+
+    In a side view a midpoint is read on the near side: the far limbs are guessed by the
+    pose model, and switching between a mean and one side would read as a jolt.
+    """
+    if side_view and name.startswith("mid_"):
+        return near + name[len("mid") :]
     if name.startswith("{near}_"):
         return near + name[len("{near}") :]
     if name.startswith("{far}_"):
@@ -43,8 +49,10 @@ def lateral_axis(frame: PoseFrame) -> np.ndarray | None:
     return np.sum(vecs, axis=0) if vecs else None
 
 
-def angle_value(frame: PoseFrame, rule: AngleRule, near: str, lead: str | None) -> float:
-    names = [resolve(p, near, lead) for p in rule.points]
+def angle_value(
+    frame: PoseFrame, rule: AngleRule, near: str, lead: str | None, side_view: bool = False
+) -> float:
+    names = [resolve(p, near, lead, side_view) for p in rule.points]
     if any(n is None for n in names):
         return math.nan
     pts = [frame.point(n, min_visibility=rule.min_visibility) for n in names if n is not None]
@@ -67,12 +75,32 @@ def uses_lead(rule: AngleRule) -> bool:
     return any(p.startswith(("{lead}", "{trail}")) for p in rule.points)
 
 
+def series_key(rule: AngleRule, side: str | None) -> str | None:
+    """The one place a series name is made: "name" or, for a {lead}/{trail} angle, "name@side".
+
+    None for a {lead}/{trail} angle whose side is not known yet.
+    """
+    if not uses_lead(rule):
+        return rule.name
+    return None if side is None else f"{rule.name}@{side}"
+
+
+def rule_name(key: str) -> str:
+    """The rule a series key belongs to (the inverse of `series_key`)."""
+    return key.split("@", 1)[0]
+
+
+def key_side(key: str) -> str | None:
+    """The twist side of a series key, or None for an angle read the same on both sides."""
+    return key.split("@", 1)[1] if "@" in key else None
+
+
 def angle_keys(exercise: Exercise) -> list[str]:
     """Names of the raw series: a {lead}/{trail} angle is measured for both twist sides."""
     keys = []
     for rule in exercise.angles:
         if uses_lead(rule):
-            keys += [f"{rule.name}@right", f"{rule.name}@left"]
+            keys += [f"{rule.name}@{side}" for side in ("right", "left")]
         else:
             keys.append(rule.name)
     return keys
@@ -83,11 +111,14 @@ def frame_angles(frame: PoseFrame, exercise: Exercise) -> dict[str, float]:
     if frame.world is None:
         return dict.fromkeys(angle_keys(exercise), math.nan)
     near = near_side(frame)
+    side_view = exercise.view == "side"
     out: dict[str, float] = {}
     for rule in exercise.angles:
         if uses_lead(rule):
             for side in ("right", "left"):
-                out[f"{rule.name}@{side}"] = angle_value(frame, rule, near, side)
+                out[f"{rule.name}@{side}"] = angle_value(
+                    frame, rule, near, side, side_view
+                )  # series_key
         else:
-            out[rule.name] = angle_value(frame, rule, near, None)
+            out[rule.name] = angle_value(frame, rule, near, None, side_view)
     return out

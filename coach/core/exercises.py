@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from coach.core.judge import JudgeSettings, Reading, read
 from coach.core.landmarks import is_point_name
 from coach.errors import CoachError
 
@@ -40,8 +41,9 @@ EXERCISE_KEYS = {
     "postures": list,
     "angles": list,
     "variants": dict,
+    "judge": dict,
 }
-EXERCISE_OPTIONAL = {"summary", "variants", "max_accel_dps2", "postures"}
+EXERCISE_OPTIONAL = {"summary", "variants", "max_accel_dps2", "postures", "judge"}
 ANGLE_KEYS = {
     "name": str,
     "kind": str,
@@ -111,11 +113,10 @@ class AngleRule:
 
     def judge_still(self, raw: float) -> str:
         """One reading on its own: 'in_range', 'short' or 'over' (a mirrored angle either side)."""
-        reading = abs(raw) if self.mirror else raw
-        if self.past_limit(reading):
+        verdict = read(self, abs(raw) if self.mirror else raw)
+        if verdict is Reading.PAST_LIMIT:
             return "over"
-        lo, hi = self.target
-        return "in_range" if lo <= reading <= hi else "short"
+        return "in_range" if verdict is Reading.IN_BAND else "short"
 
     def toward_target(self) -> float:
         """+1 when the stretch raises this angle from its start, -1 when it lowers it."""
@@ -150,6 +151,7 @@ class Exercise:
     variants: Mapping[str, Variant] = field(default_factory=dict)
     postures: tuple[str, ...] = POSTURES
     path: str = ""
+    judge: JudgeSettings = field(default_factory=JudgeSettings)
 
     def angle(self, name: str) -> AngleRule:
         for rule in self.angles:
@@ -350,6 +352,16 @@ def parse_exercise(data: Mapping[str, Any], path: Path) -> Exercise:
             if ignored == driver:
                 raise _err(path, where + "ignore", "cannot drop the driver angle", "keep it")
         variants[vname] = Variant(vname, vtable["description"], tuple(vtable["ignore"]))
+    try:
+        judge = JudgeSettings.from_table(dict(data.get("judge", {})))
+    except KeyError as exc:
+        raise _err(
+            path, f"judge.{exc.args[0]}", "is not a judge setting", "see coach/core/judge.py"
+        ) from None
+    except ValueError as exc:
+        raise _err(
+            path, f"judge.{exc.args[0]}", "must be a non-negative number", "fix the value"
+        ) from None
     expected_id = path.name.removesuffix(".toml")
     if data["id"] != expected_id:
         raise _err(
@@ -376,6 +388,7 @@ def parse_exercise(data: Mapping[str, Any], path: Path) -> Exercise:
         variants=variants,
         postures=tuple(postures),
         path=str(path),
+        judge=judge,
     )
 
 

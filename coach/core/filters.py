@@ -108,14 +108,18 @@ def median3(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def segments(t: np.ndarray, x: np.ndarray) -> list[tuple[int, int]]:
-    """Half-open runs of seen samples, also broken where the signal jumps impossibly fast."""
+def segments(
+    t: np.ndarray, x: np.ndarray, breaks: np.ndarray | None = None
+) -> list[tuple[int, int]]:
+    """Half-open runs of seen samples, also broken where the signal jumps impossibly fast
+    and before every sample flagged in `breaks` (a shot cut or fade in the recording)."""
     out: list[tuple[int, int]] = []
     for a, b in _runs(np.isfinite(x)):
         start = a
         for i in range(a + 1, b):
             dt = t[i] - t[i - 1]
-            if dt <= 0 or abs(x[i] - x[i - 1]) / dt > MAX_JUMP_DPS:
+            cut = breaks is not None and bool(breaks[i])
+            if cut or dt <= 0 or abs(x[i] - x[i - 1]) / dt > MAX_JUMP_DPS:
                 out.append((start, i))
                 start = i
         out.append((start, b))
@@ -163,4 +167,34 @@ def derivative(
             out[a:b] = np.gradient(x[a:b], t[a:b])
         else:
             out[a:b] = 0.0
+    return out
+
+
+def window_slope(
+    t: np.ndarray, x: np.ndarray, half_s: float, segs: list[tuple[int, int]]
+) -> np.ndarray:
+    """Least-squares slope of x over t within +-half_s of each sample, inside each segment.
+
+    A fitted slope over a fraction of a second tells still from moving far better than a
+    point derivative, which pose jitter swamps.
+    """
+    out = np.full_like(x, np.nan, dtype=float)
+    for a, b in segs:
+        ts, xs = t[a:b], x[a:b]
+        ok = np.isfinite(xs)
+        if b - a < 3 or not ok.all():
+            continue
+        lo = np.searchsorted(ts, ts - half_s, side="left")
+        hi = np.searchsorted(ts, ts + half_s, side="right")
+        c = np.concatenate(([0.0], np.cumsum(ts)))
+        cx = np.concatenate(([0.0], np.cumsum(xs)))
+        ctt = np.concatenate(([0.0], np.cumsum(ts * ts)))
+        ctx = np.concatenate(([0.0], np.cumsum(ts * xs)))
+        n = (hi - lo).astype(float)
+        st, sx = c[hi] - c[lo], cx[hi] - cx[lo]
+        stt, stx = ctt[hi] - ctt[lo], ctx[hi] - ctx[lo]
+        den = n * stt - st * st
+        with np.errstate(invalid="ignore", divide="ignore"):
+            slope = np.where((n >= 3) & (den > 1e-12), (n * stx - st * sx) / den, np.nan)
+        out[a:b] = slope
     return out

@@ -80,6 +80,7 @@ SKELETON_EDGES: tuple[tuple[str, str], ...] = (
 )
 
 DEFAULT_MIN_VISIBILITY = 0.5
+FRAME_MARGIN = 0.02  # normalised image units: a landmark this far outside the picture is guessed
 
 
 def is_point_name(name: str) -> bool:
@@ -97,30 +98,55 @@ class PoseFrame:
     t: float
     world: np.ndarray | None = None
     image: np.ndarray | None = None
+    cut: bool = False  # a shot cut or fade ends just before this frame: no motion across it
 
     @property
     def has_pose(self) -> bool:
         return self.world is not None or self.image is not None
 
+    def seen(self, index: int, min_visibility: float = DEFAULT_MIN_VISIBILITY) -> bool:
+        """A landmark is seen when it is itself visible and inside the frame.
+
+        MediaPipe places a hidden limb plausibly (often on top of the visible one) and may
+        put it outside the picture: neither is evidence, so neither is judged.
+        """
+        arr = self.world if self.world is not None else self.image
+        if arr is None:
+            return False
+        row = arr[index]
+        if not (row[3] >= min_visibility and np.all(np.isfinite(row[:3]))):
+            return False
+        if self.image is not None:
+            x, y = self.image[index, 0], self.image[index, 1]
+            return bool(
+                -FRAME_MARGIN <= x <= 1 + FRAME_MARGIN and -FRAME_MARGIN <= y <= 1 + FRAME_MARGIN
+            )
+        return True
+
     def point(
         self, name: str, space: str = "world", min_visibility: float = DEFAULT_MIN_VISIBILITY
     ) -> np.ndarray | None:
-        """xyz of a landmark or derived midpoint, or None when unseen."""
+        """xyz of a landmark or derived midpoint, or None when unseen.
+
+        A midpoint is the mean of the sides that are seen; with one side seen it is that side
+        (a side view is judged on its near side); a weakly seen side never joins the mean.
+        """
         arr = self.world if space == "world" else self.image
         if arr is None:
             return None
         if name.startswith("mid_"):
             base = name[len("mid_") :]
-            left = arr[INDEX["left_" + base]]
-            right = arr[INDEX["right_" + base]]
-            # Mean visibility: in a side view the far limb is placed plausibly but scored low.
-            if (left[3] + right[3]) / 2.0 < min_visibility:
+            rows = [
+                arr[INDEX[f"{side}_{base}"], :3]
+                for side in ("left", "right")
+                if self.seen(INDEX[f"{side}_{base}"], min_visibility)
+            ]
+            if not rows:
                 return None
-            return (left[:3] + right[:3]) / 2.0
-        row = arr[INDEX[name]]
-        if row[3] < min_visibility or not np.all(np.isfinite(row[:3])):
+            return np.mean(rows, axis=0)
+        if not self.seen(INDEX[name], min_visibility):
             return None
-        return row[:3]
+        return arr[INDEX[name], :3]
 
     def visibility(self, name: str) -> float:
         arr = self.world if self.world is not None else self.image

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from coach.core.angles import rule_name
 from coach.core.exercises import Exercise
 from coach.core.geometry import UP, angle_between, horizontal_yaw
 from coach.core.landmarks import PoseFrame
@@ -123,7 +124,7 @@ def _still_fit(series: AngleSeries, exercise: Exercise) -> float:
     hits, total = 0.0, 0.0
     for rule in exercise.angles:
         weight = 2.0 if rule.role == "target" else 1.0
-        values = [float(v[0]) for k, v in series.raw.items() if k.split("@")[0] == rule.name]
+        values = [float(v[0]) for k, v in series.raw.items() if rule_name(k) == rule.name]
         values = [v for v in values if math.isfinite(v)]
         total += weight
         if any(rule.judge_still(v) == "in_range" for v in values):

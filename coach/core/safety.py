@@ -8,9 +8,11 @@ condition held, so debouncing delays the warning but not the recorded times.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from coach.core.events import Event
+from coach.core.events import MESSAGES, Event
+from coach.core.exercises import AngleRule, Exercise
 
 
 @dataclass
@@ -88,3 +90,84 @@ class Detector:
         self.event = None
         self._cond_since = self._clear_since = None
         return ("close", ev)
+
+
+Reader = Callable[[AngleRule, str | None], float]
+
+
+class SafetyMonitor:
+    """The seed's safety rules on every judged angle that has a limit, in every phase.
+
+    Overextension and speed are checked on each such angle (the neck too: "gentle and slow"
+    is about the whole movement); jolts on the angles that drive the stretch. `value`,
+    `speed` and `accel` read a rule's series for a side (mirrored where the rule says so).
+    """
+
+    def __init__(self, exercise: Exercise) -> None:
+        j = exercise.judge
+        self.exercise = exercise
+        self.detectors: dict[tuple[str, str], Detector] = {}
+        for rule in exercise.angles:
+            if not rule.check_limit:
+                continue
+            self.detectors[("overextension", rule.name)] = Detector(
+                "overextension",
+                rule.name,
+                rule.limit,
+                rule.limit_cue or MESSAGES["overextension"],
+                on_s=j.overextension_on_s,
+                off_s=j.overextension_off_s,
+            )
+            self.detectors[("too_fast", rule.name)] = Detector(
+                "too_fast",
+                rule.name,
+                rule.max_speed_dps,
+                MESSAGES["too_fast"],
+                on_s=j.too_fast_on_s,
+                off_s=j.too_fast_off_s,
+            )
+            if rule.role == "target":
+                self.detectors[("jerky", rule.name)] = Detector(
+                    "jerky",
+                    rule.name,
+                    exercise.max_accel_dps2,
+                    MESSAGES["jerky"],
+                    on_s=0.0,
+                    off_s=j.jerky_off_s,
+                )
+
+    def update(
+        self, t: float, side: str | None, value: Reader, speed: Reader, accel: Reader
+    ) -> list[tuple[str, Event]]:
+        """Feed one moment; returns the events that opened or closed."""
+        j = self.exercise.judge
+        changes = []
+        for (kind, name), det in self.detectors.items():
+            rule = self.exercise.angle(name)
+            if kind == "overextension":
+                v = value(rule, side)
+                if not math.isfinite(v):
+                    change = det.update(t, False, True, v)
+                else:
+                    margin = j.hysteresis_deg if rule.limit_is_high else -j.hysteresis_deg
+                    change = det.update(t, rule.past_limit(v), not rule.past_limit(v + margin), v)
+            else:
+                fast = kind == "too_fast"
+                rate = (speed if fast else accel)(rule, side)
+                if not math.isfinite(rate):
+                    change = det.update(t, False, True, rate)
+                else:
+                    ratio = j.too_fast_clear_ratio if fast else j.jerky_clear_ratio
+                    rate = abs(rate)
+                    change = det.update(t, rate > det.limit, rate < ratio * det.limit, rate)
+            if change is not None:
+                changes.append(change)
+        return changes
+
+    def close_all(self) -> list[Event]:
+        closed = []
+        for det in self.detectors.values():
+            change = det.close()
+            if change is not None:
+                closed.append(change[1])
+        return closed

@@ -14,12 +14,13 @@ import numpy as np
 
 from coach.core.angles import angle_keys, frame_angles
 from coach.core.exercises import Exercise
-from coach.core.filters import derivative, median3, segments, zero_phase
+from coach.core.filters import derivative, median3, segments, window_slope, zero_phase
 from coach.core.landmarks import PoseFrame
 from coach.core.session import Sample, Session, StepResult
 
 ANGLE_CUTOFF_HZ = 2.5  # stretches move below 1 Hz; MediaPipe jitter sits well above 3 Hz
 JOLT_CUTOFF_HZ = 4.0  # measured: keeps a 15 deg / 0.1 s jolt near 1000 deg/s^2, calm moves < 550
+SETTLE_HALF_WINDOW_S = 0.3  # stillness is judged on the slope over 0.6 s
 
 
 @dataclass
@@ -32,6 +33,7 @@ class AngleSeries:
     speed: dict[str, np.ndarray]
     accel: dict[str, np.ndarray]
     has_pose: np.ndarray
+    settle: dict[str, np.ndarray] | None = None
 
 
 def angle_series(frames: list[PoseFrame], exercise: Exercise) -> AngleSeries:
@@ -44,16 +46,19 @@ def angle_series(frames: list[PoseFrame], exercise: Exercise) -> AngleSeries:
     smooth: dict[str, np.ndarray] = {}
     speed: dict[str, np.ndarray] = {}
     accel: dict[str, np.ndarray] = {}
+    settle: dict[str, np.ndarray] = {}
+    cuts = np.array([f.cut for f in frames], dtype=bool)
     for k, series in raw.items():
         clean = median3(series)  # one-frame glitches out, before they can look like motion
-        segs = segments(t, clean)  # cuts and gaps: rates are not taken across them
+        segs = segments(t, clean, cuts)  # cuts and gaps: rates are not taken across them
         smooth[k] = zero_phase(t, clean, ANGLE_CUTOFF_HZ, segs=segs)
         speed[k] = derivative(t, smooth[k], segs)
         # A jolt lasts about a tenth of a second: its acceleration needs a wider band.
         quick = zero_phase(t, clean, JOLT_CUTOFF_HZ, segs=segs)
         accel[k] = derivative(t, derivative(t, quick, segs), segs)
+        settle[k] = window_slope(t, smooth[k], SETTLE_HALF_WINDOW_S, segs)
     has_pose = np.array([f.has_pose for f in frames], dtype=bool)
-    return AngleSeries(t, raw, smooth, speed, accel, has_pose)
+    return AngleSeries(t, raw, smooth, speed, accel, has_pose, settle)
 
 
 def samples(series: AngleSeries) -> Iterable[tuple[Sample, bool]]:
@@ -64,6 +69,7 @@ def samples(series: AngleSeries) -> Iterable[tuple[Sample, bool]]:
                 {k: float(v[i]) for k, v in series.smooth.items()},
                 {k: float(v[i]) for k, v in series.speed.items()},
                 {k: float(v[i]) for k, v in series.accel.items()},
+                {k: float(v[i]) for k, v in (series.settle or series.speed).items()},
             ),
             bool(series.has_pose[i]),
         )

@@ -1,8 +1,12 @@
 """The stretch session state machine: phases, holds, reps, sides, safety events and cues.
 
-Pure: it sees only timestamps and angles, never a camera or a clock. Live use feeds PoseFrames
-through `step` (causal One Euro smoothing); offline scoring smooths the whole recording with a
-zero-phase filter first and feeds `step_sample` (see scoring.py). Both share this one machine.
+A rep is an excursion from the person's own resting posture toward the target pose and back,
+counted once the target pose is reached; its hold is the longest time spent in the target
+pose and still, near the attempt's peak. Safety checks run from the first moment a person is
+seen, in every phase. Pure: it sees only timestamps and angles, never a camera or a clock.
+Live use feeds PoseFrames through `step` (causal One Euro smoothing); offline scoring smooths
+the whole recording with a zero-phase filter first and feeds `step_sample` (see scoring.py).
+Both share this one machine.
 """
 
 from __future__ import annotations
@@ -12,20 +16,18 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from coach.core.angles import frame_angles, uses_lead
+import numpy as np
+
+from coach.core.angles import frame_angles, series_key
 from coach.core.cues import Cue, Priority
 from coach.core.events import MESSAGES, Event
 from coach.core.exercises import AngleRule, Exercise
 from coach.core.filters import OneEuro
+from coach.core.judge import Reading, read
 from coach.core.landmarks import PoseFrame
-from coach.core.safety import Detector
+from coach.core.safety import Detector, SafetyMonitor
 
 SIDES = ("right", "left")
-HYSTERESIS_DEG = 3.0  # a band must be left by this much before the machine believes it
-SEEN_TO_START_S = 0.5  # the person must be in view this long before coaching starts
-LOST_VIEW_S = 1.0
-RELEASE_DWELL_S = 0.3
-SHORT_CUE_AFTER_S = 2.5
 
 
 class Phase(StrEnum):
@@ -45,6 +47,7 @@ class Sample:
     values: dict[str, float]
     speeds: dict[str, float]
     accels: dict[str, float]
+    settle: dict[str, float] | None = None  # rates over a short window: is the person still?
 
 
 @dataclass
@@ -58,10 +61,11 @@ class Rep:
     peak_deg: dict[str, float] = field(default_factory=dict)
     overextended: bool = False
     hold_announced: bool = False
+    tolerance_s: float = 0.0  # measurement slack on the hold (JudgeSettings.hold_ok_tolerance_s)
 
     @property
     def ok(self) -> bool:
-        return self.hold_s >= self.target_hold_s and not self.overextended
+        return self.hold_s >= self.target_hold_s - self.tolerance_s and not self.overextended
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -91,8 +95,23 @@ def mirrored(rule: AngleRule, raw: float, side: str | None) -> float:
     return raw
 
 
-def lead_key(name: str, side: str) -> str:
-    return f"{name}@{side}"
+@dataclass
+class _Plateau:
+    """A stretch of time in the target pose and still: a candidate hold."""
+
+    start: float
+    end: float
+    level: float  # the driver's progress while held
+    samples: list[tuple[float, float]] = field(default_factory=list)
+
+    def held_s(self, tol: float) -> float:
+        """Duration, less the ends of the moves in and out that the stillness test let in:
+        the held part is where the angle sits within `tol` of the plateau's median."""
+        if len(self.samples) < 3:
+            return self.end - self.start
+        level = float(np.median([p for _, p in self.samples]))
+        inside = [t for t, p in self.samples if abs(p - level) <= tol]
+        return (inside[-1] - inside[0]) if inside else 0.0
 
 
 class Session:
@@ -100,6 +119,7 @@ class Session:
 
     def __init__(self, exercise: Exercise) -> None:
         self.exercise = exercise
+        self.judge = exercise.judge
         self.driver = exercise.driver_rule
         self.phase = Phase.SETUP
         self.side: str | None = None
@@ -115,61 +135,33 @@ class Session:
         self.stopped_reason: str | None = None
         self.last_sample: Sample | None = None
         self.in_range = False
-        s = self.driver.toward_target()
         assert self.driver.start is not None
-        self._dir = s
-        start_p = sorted(s * v for v in self.driver.start)
-        target_p = sorted(s * v for v in self.driver.target)
-        self._neutral_edge = start_p[1]
-        self._target_edge = target_p[0]
-        self._release_p = (self._neutral_edge + self._target_edge) / 2.0
+        self._dir = self.driver.toward_target()
+        start_p = sorted(self._dir * v for v in self.driver.start)
+        target_p = sorted(self._dir * v for v in self.driver.target)
+        # How far a stretch moves from its start band to its target band, in degrees.
+        self._span = max(1.0, target_p[0] - (start_p[0] + start_p[1]) / 2.0)
         self._seen_since: float | None = None
         self._start_cue_t: float | None = None
-        self._unseen_since: float | None = None
-        self._below_release_since: float | None = None
-        self._home_since: float | None = None
+        self._trough = math.nan  # the resting posture: least progress since the last attempt
+        self._leave_t = 0.0  # the last moment at the resting posture
+        self._peak = math.nan
+        self._fall_since: float | None = None
+        self._plateau: _Plateau | None = None
+        self._plateaus: list[_Plateau] = []
         self._short_since: float | None = None
         self._rest_since: float | None = None
         self._last_hold_cue_remaining: float | None = None
         self._filters: dict[str, OneEuro] = {}
-        self._detectors = self._make_detectors()
+        self.safety = SafetyMonitor(exercise)
         self._lost = Detector(
-            "lost_view", None, LOST_VIEW_S, MESSAGES["lost_view"], LOST_VIEW_S, 0.2
+            "lost_view",
+            None,
+            self.judge.lost_view_s,
+            MESSAGES["lost_view"],
+            self.judge.lost_view_s,
+            0.2,
         )
-
-    # ----- set-up -------------------------------------------------------------------------
-    def _make_detectors(self) -> dict[tuple[str, str], Detector]:
-        det: dict[tuple[str, str], Detector] = {}
-        for rule in self.exercise.angles:
-            if not rule.check_limit:
-                continue
-            det[("overextension", rule.name)] = Detector(
-                "overextension",
-                rule.name,
-                rule.limit,
-                rule.limit_cue or MESSAGES["overextension"],
-                on_s=0.2,
-                off_s=0.3,
-            )
-            if rule.role != "target":
-                continue
-            det[("too_fast", rule.name)] = Detector(
-                "too_fast",
-                rule.name,
-                rule.max_speed_dps,
-                MESSAGES["too_fast"],
-                on_s=0.06,  # two frames at 15 fps, three at 30
-                off_s=0.3,
-            )
-            det[("jerky", rule.name)] = Detector(
-                "jerky",
-                rule.name,
-                self.exercise.max_accel_dps2,
-                MESSAGES["jerky"],
-                on_s=0.0,
-                off_s=0.4,
-            )
-        return det
 
     # ----- live input ---------------------------------------------------------------------
     def step(self, frame: PoseFrame) -> StepResult:
@@ -178,20 +170,23 @@ class Session:
         values, speeds, accels = {}, {}, {}
         for name, v in raw.items():
             f = self._filters.setdefault(name, OneEuro())
+            if frame.cut:
+                f.reset()
             values[name] = f(frame.t, v)
             seen = math.isfinite(values[name]) and math.isfinite(v)
             speeds[name] = f.derivative if seen else math.nan
             accels[name] = f.acceleration if seen else math.nan
         return self.step_sample(Sample(frame.t, values, speeds, accels), has_pose=frame.has_pose)
 
-    # ----- the machine --------------------------------------------------------------------
+    # ----- reading the sample -------------------------------------------------------------
+    def _series(self, table: dict[str, float] | None, rule: AngleRule, side: str | None) -> float:
+        key = series_key(rule, side)
+        if table is None or key is None:
+            return math.nan
+        return table.get(key, math.nan)
+
     def value(self, sample: Sample, rule: AngleRule, side: str | None) -> float:
-        name = rule.name
-        if uses_lead(rule):
-            if side is None:
-                return math.nan
-            name = lead_key(rule.name, side)
-        return mirrored(rule, sample.values.get(name, math.nan), side)
+        return mirrored(rule, self._series(sample.values, rule, side), side)
 
     def reading_side(self, raw_driver: float) -> str | None:
         """The side angles are read for: the attempt's, else the way the driver leans now."""
@@ -204,12 +199,24 @@ class Session:
         return "right" if raw_driver >= 0 else "left"
 
     def _progress(self, raw_driver: float) -> tuple[float, str | None]:
-        """How far the driver is toward the target (p-space), and on which side."""
+        """How far the driver is toward the target (degrees, larger = further), and the side."""
         side = self.reading_side(raw_driver)
         if not math.isfinite(raw_driver):
             return math.nan, side
         return self._dir * mirrored(self.driver, raw_driver, side), side
 
+    def _still(self, sample: Sample, side: str | None) -> bool:
+        """Every target angle turning slower than the settle speed."""
+        table = sample.settle if sample.settle is not None else sample.speeds
+        for rule in self.exercise.angles:
+            if rule.role != "target":
+                continue
+            rate = self._series(table, rule, side)
+            if not math.isfinite(rate) or abs(rate) > self.judge.settle_dps:
+                return False
+        return True
+
+    # ----- the machine --------------------------------------------------------------------
     def step_sample(self, sample: Sample, has_pose: bool = True) -> StepResult:
         out = StepResult()
         t = sample.t
@@ -228,13 +235,15 @@ class Session:
         if seen:
             self.seen_s += dt
         self._view(t, seen, out)
+        # Safety first, in every phase: getting into position too fast or too far counts too.
+        self._safety(sample, self.reading_side(raw_driver), out)
         if self.phase is Phase.SETUP:
-            self._setup(t, seen, out, raw_driver)
-            return out
+            self._setup(t, seen, out)
+            if self.phase is Phase.SETUP or not seen:
+                return out
         if not seen:
             return out
         p, side = self._progress(raw_driver)
-        self._safety(sample, self.current.side if self.current else None, out)
         self._advance(sample, t, dt, p, side, out)
         return out
 
@@ -252,20 +261,26 @@ class Session:
             out.closed.append(ev)
             self.events.append(ev)
 
-    def _in_start(self, raw_driver: float) -> bool:
-        """In the start pose (either side, for a twist): set-up ends only from there."""
-        p, _ = self._progress(raw_driver)
-        return math.isfinite(p) and p <= self._neutral_edge
+    def _safety(self, sample: Sample, side: str | None, out: StepResult) -> None:
+        changes = self.safety.update(
+            sample.t,
+            side,
+            lambda rule, s: self.value(sample, rule, s),
+            lambda rule, s: self._series(sample.speeds, rule, s),
+            lambda rule, s: self._series(sample.accels, rule, s),
+        )
+        for what, ev in changes:
+            if what == "open":
+                out.opened.append(ev)
+                out.cues.append(Cue(ev.message, Priority.SAFETY, ev.type, sample.t, 6))
+                if ev.type == "overextension" and self.current is not None:
+                    self.current.overextended = True
+            else:
+                out.closed.append(ev)
+                self.events.append(ev)
 
-    def placement_text(self) -> str:
-        """Short enough to say aloud; the full advice is on screen and in `coach show`."""
-        view = "side-on" if self.exercise.view == "side" else "from the front"
-        return f"Place the camera so it sees your whole body {view}."
-
-    def _start_text(self) -> str:
-        return "Get into the starting position: " + self.exercise.setup[0]
-
-    def _setup(self, t: float, seen: bool, out: StepResult, raw_driver: float) -> None:
+    def _setup(self, t: float, seen: bool, out: StepResult) -> None:
+        """Wait until the person has been in view a moment; coach from wherever they are."""
         if self.frames == 1:
             out.cues.append(Cue(self.placement_text(), Priority.INSTRUCTION, "placement", t, 30))
         if not seen:
@@ -273,100 +288,42 @@ class Session:
             return
         if self._seen_since is None:
             self._seen_since = t
-        if t - self._seen_since >= SEEN_TO_START_S and not self._in_start(raw_driver):
-            if self._start_cue_t is None or t - self._start_cue_t >= 8.0:
-                self._start_cue_t = t
-                out.cues.append(Cue(self._start_text(), Priority.INSTRUCTION, "start_pose", t, 8))
-            return
-        if t - self._seen_since >= SEEN_TO_START_S:
+        if t - self._seen_since >= self.judge.seen_to_start_s:
             self.phase = Phase.RESTING
             self._rest_since = t
             out.cues.append(Cue(self._go_text(), Priority.INSTRUCTION, "go", t, 4))
 
-    def _go_text(self) -> str:
-        if self.exercise.sided:
-            side = self._next_side()
-            return f"Now turn slowly to your {side}."
-        return self.driver.short_cue or self.exercise.summary
-
-    def _next_side(self) -> str:
-        counts = self.side_counts()
-        if counts["right"] < self.exercise.reps_per_side:
-            last = self.reps[-1].side if self.reps else None
-            if last == "left" and counts["left"] < self.exercise.reps_per_side:
-                return "left"
-            return "right"
-        return "left"
-
-    def side_counts(self) -> dict[str, int]:
-        counts = {"right": 0, "left": 0}
-        for rep in self.reps:
-            if rep.side in counts:
-                counts[rep.side] += 1
-        return counts
-
-    def _safety(self, sample: Sample, side: str | None, out: StepResult) -> None:
-        t = sample.t
-        for (kind, name), det in self._detectors.items():
-            rule = self.exercise.angle(name)
-            if kind == "overextension":
-                v = self.value(sample, rule, side)
-                if not math.isfinite(v):
-                    change = det.update(t, False, True, v)
-                else:
-                    over = rule.past_limit(v)
-                    margin = HYSTERESIS_DEG if rule.limit_is_high else -HYSTERESIS_DEG
-                    clear = not rule.past_limit(v + margin)
-                    change = det.update(t, over, clear, v)
-            else:
-                key = rule.name
-                series = sample.speeds if kind == "too_fast" else sample.accels
-                rate = series.get(key, math.nan)
-                if not math.isfinite(rate):
-                    change = det.update(t, False, True, rate)
-                else:
-                    clear_level = 0.8 if kind == "too_fast" else 0.5
-                    change = det.update(
-                        t, abs(rate) > det.limit, abs(rate) < clear_level * det.limit, abs(rate)
-                    )
-            if change is None:
-                continue
-            what, ev = change
-            if what == "open":
-                out.opened.append(ev)
-                out.cues.append(Cue(ev.message, Priority.SAFETY, kind, t, 6))
-                if kind == "overextension" and self.current is not None:
-                    self.current.overextended = True
-            else:
-                out.closed.append(ev)
-                self.events.append(ev)
-
     def _in_target(self, sample: Sample, side: str | None) -> bool:
         """Every target angle inside its band, with hysteresis on the way out."""
+        widen = self.judge.hysteresis_deg if self.in_range else 0.0
         for rule in self.exercise.angles:
             if rule.role != "target":
                 continue
-            v = self.value(sample, rule, side)
-            if not math.isfinite(v):
-                return False
-            lo, hi = rule.target
-            if self.in_range:
-                lo, hi = lo - HYSTERESIS_DEG, hi + HYSTERESIS_DEG
-            if not lo <= v <= hi:
+            verdict = read(rule, self.value(sample, rule, side), widen)
+            if verdict is not Reading.IN_BAND:
                 return False
         return True
+
+    def _enter_deg(self) -> float:
+        return max(self.judge.rep_enter_deg, self.judge.rep_enter_fraction * self._span)
 
     def _advance(
         self, sample: Sample, t: float, dt: float, p: float, side: str | None, out: StepResult
     ) -> None:
+        j = self.judge
         if self.current is None:
-            if p > self._neutral_edge:
-                self._start_rep(t, side, out)
+            if not math.isfinite(self._trough) or p < self._trough:
+                self._trough = p
+            if p <= self._trough + j.hysteresis_deg:
+                self._leave_t = t
+            if p - self._trough >= self._enter_deg():
+                self._start_rep(self._leave_t, side, p, out)
             else:
                 self._rest(t, out)
                 return
         rep = self.current
         assert rep is not None
+        self._peak = max(self._peak, p)
         for rule in self.exercise.angles:
             v = self.value(sample, rule, rep.side)
             if math.isfinite(v):
@@ -376,36 +333,79 @@ class Session:
         was_in = self.in_range
         self.in_range = self._in_target(sample, rep.side)
         if self.in_range:
-            if not rep.reached:
-                rep.reached = True
-                out.cues.append(Cue("Hold it there.", Priority.INSTRUCTION, "hold", t, 3))
-            rep.hold_s += dt if was_in else 0.0
             self.time_in_range_s += dt if was_in else 0.0
+            rep.reached = True
+        rise = max(self._peak - self._trough, 0.0)
+        near_peak = p >= self._peak - max(j.hysteresis_deg, j.plateau_fraction * rise)
+        self._track_hold(rep, t, p, self.in_range and self._still(sample, rep.side))
+        if self._plateau is not None:
             self.phase = Phase.HOLDING
+            if not rep.hold_announced and self._plateau.end == t and self._plateau.start == t:
+                out.cues.append(Cue("Hold it there.", Priority.INSTRUCTION, "hold", t, 3))
             self._hold_cues(rep, t, out)
             self._form_cues(sample, rep.side, t, out)
-        elif rep.reached:
+        elif rep.reached and not near_peak:
             self.phase = Phase.RELEASING
         else:
             self.phase = Phase.MOVING_IN
-            self._short_cue(t, out)
-        # The attempt ends back in the start band (or halfway there for a while); both need a
-        # short dwell so one stray frame cannot split a rep. The end time is the crossing.
-        if p < self._release_p:
-            if self._below_release_since is None:
-                self._below_release_since = t
-            if p <= self._neutral_edge:
-                if self._home_since is None:
-                    self._home_since = t
-            else:
-                self._home_since = None
-            if self._home_since is not None and t - self._home_since >= RELEASE_DWELL_S:
-                self._end_rep(self._home_since, out)
-            elif t - self._below_release_since >= RELEASE_DWELL_S + 2.0:
-                self._end_rep(self._below_release_since, out)
+            if not rep.reached:
+                self._short_cue(t, out)
+        # The attempt ends back at the resting posture, or, for a stretch whose rest lies
+        # part-way (lying back on a roller between arches), once the person has come back a
+        # good share of the way and settled. A short dwell so one stray frame cannot split a
+        # rep; the end time is the crossing.
+        home = p <= self._trough + max(j.hysteresis_deg, 0.25 * rise)
+        fallen = self._peak - p >= max(self._enter_deg(), j.rep_exit_fraction * rise)
+        settled = fallen and self._still(sample, rep.side)
+        if home or settled:
+            if self._fall_since is None:
+                self._fall_since = t
+            dwell = j.release_dwell_s if home else j.release_dwell_s + 0.7
+            if t - self._fall_since >= dwell:
+                self._end_rep(self._fall_since, out)
+                self._trough = p
+                self._leave_t = t
         else:
-            self._below_release_since = None
-            self._home_since = None
+            self._fall_since = None
+
+    def _track_hold(self, rep: Rep, t: float, p: float, holding: bool) -> None:
+        """Open, extend or close the current plateau; a short stir does not break a hold."""
+        plateau = self._plateau
+        if holding:
+            if plateau is None:
+                self._plateau = _Plateau(t, t, p, [(t, p)])
+                self._last_hold_cue_remaining = None
+            else:
+                plateau.end = t
+                plateau.level = max(plateau.level, p)
+                plateau.samples.append((t, p))
+        elif plateau is not None and t - plateau.end > self.judge.hold_gap_s:
+            self._close_plateau(rep)
+
+    def _close_plateau(self, rep: Rep) -> None:
+        if self._plateau is not None:
+            self._plateaus.append(self._plateau)
+            self._plateau = None
+        rep.hold_s = self._held(rep)
+
+    def _held(self, rep: Rep) -> float:
+        """The longest plateau near the attempt's highest one: a rest part-way in (lying on
+        the roller before arching over it) is not the hold."""
+        rise = max(self._peak - self._trough, 0.0)
+        tol = max(self.judge.hysteresis_deg, self.judge.plateau_fraction * rise)
+        plateaus = list(self._plateaus)
+        if self._plateau is not None:
+            plateaus.append(self._plateau)
+        if not plateaus:
+            return 0.0
+        top = max(pl.level for pl in plateaus)
+        edge = self.judge.plateau_edge_deg
+        return max(pl.held_s(edge) for pl in plateaus if pl.level >= top - tol)
+
+    def current_hold_s(self) -> float | None:
+        """Seconds held so far in the hold under way, or None when not holding."""
+        pl = self._plateau
+        return None if pl is None else pl.end - pl.start
 
     def _rest(self, t: float, out: StepResult) -> None:
         self.phase = Phase.RESTING
@@ -425,12 +425,19 @@ class Session:
             return all(sum(1 for r in ok if r.side == s) >= need for s in SIDES)
         return len(ok) >= need
 
-    def _start_rep(self, t: float, side: str | None, out: StepResult) -> None:
+    def _start_rep(self, t: float, side: str | None, p: float, out: StepResult) -> None:
         last_side = self.reps[-1].side if self.reps else None
-        self.current = Rep(side=side, start_s=t, target_hold_s=self.exercise.hold_s)
+        self.current = Rep(
+            side=side,
+            start_s=t,
+            target_hold_s=self.exercise.hold_s,
+            tolerance_s=self.judge.hold_ok_tolerance_s,
+        )
         self.side = side
-        self._below_release_since = None
-        self._home_since = None
+        self._peak = p
+        self._fall_since = None
+        self._plateau = None
+        self._plateaus = []
         self._short_since = t
         self._last_hold_cue_remaining = None
         self.phase = Phase.MOVING_IN
@@ -441,13 +448,10 @@ class Session:
             self.events.append(ev)
             out.opened.append(ev)
         if side is not None:
-            done_here = self.side_counts()[side]
-            if (
-                done_here >= self.exercise.reps_per_side
-                and self.side_counts()["left" if side == "right" else "right"]
-                < self.exercise.reps_per_side
-            ):
-                other = "left" if side == "right" else "right"
+            other = "left" if side == "right" else "right"
+            counts = self.side_counts()
+            need = self.exercise.reps_per_side
+            if counts[side] >= need and counts[other] < need:
                 out.cues.append(
                     Cue(
                         f"That side is done. Switch to your {other}.",
@@ -461,9 +465,11 @@ class Session:
     def _end_rep(self, t: float, out: StepResult) -> None:
         rep = self.current
         assert rep is not None
+        self._close_plateau(rep)
         rep.end_s = t
         self.current = None
         self.in_range = False
+        self._fall_since = None
         self._rest_since = t
         self.phase = Phase.RESTING
         if not rep.reached:
@@ -493,12 +499,13 @@ class Session:
             text = f"That's {n} on the {rep.side}."
         else:
             text = f"That's {len(self.reps)}."
-        if rep.hold_s < rep.target_hold_s:
-            text += f" Try to hold for the full {rep.target_hold_s:.0f} seconds next time."
+        if not rep.ok and not rep.overextended:
+            text += f" Try to hold still for the full {rep.target_hold_s:.0f} seconds next time."
         return text
 
     def _hold_cues(self, rep: Rep, t: float, out: StepResult) -> None:
-        remaining = rep.target_hold_s - rep.hold_s
+        held = self.current_hold_s() or 0.0
+        remaining = rep.target_hold_s - held
         if remaining <= 0:
             if not rep.hold_announced:
                 rep.hold_announced = True
@@ -507,7 +514,7 @@ class Session:
                     t,
                     t,
                     self.driver.name,
-                    rep.hold_s,
+                    held,
                     rep.target_hold_s,
                     "Well done. Now come back slowly.",
                 )
@@ -527,24 +534,47 @@ class Session:
 
     def _form_cues(self, sample: Sample, side: str | None, t: float, out: StepResult) -> None:
         for rule in self.exercise.angles:
-            v = self.value(sample, rule, side)
-            if not math.isfinite(v):
-                continue
-            lo, hi = rule.target
-            short = v < lo if rule.limit_is_high else v > hi
-            over = v > hi if rule.limit_is_high else v < lo
-            if rule.role == "form" and short and rule.short_cue:
+            verdict = read(rule, self.value(sample, rule, side))
+            if rule.role == "form" and verdict is Reading.SHORT and rule.short_cue:
                 out.cues.append(Cue(rule.short_cue, Priority.INFO, f"form:{rule.name}", t, 12))
-            elif over and rule.over_cue and not rule.past_limit(v):
+            elif verdict is Reading.OVER and rule.over_cue:
                 out.cues.append(
                     Cue(rule.over_cue, Priority.INSTRUCTION, f"over:{rule.name}", t, 10)
                 )
 
     def _short_cue(self, t: float, out: StepResult) -> None:
-        if self._short_since is not None and t - self._short_since >= SHORT_CUE_AFTER_S:
+        if self._short_since is not None and t - self._short_since >= self.judge.short_cue_after_s:
             self._short_since = t
             if self.driver.short_cue:
                 out.cues.append(Cue(self.driver.short_cue, Priority.INSTRUCTION, "short", t, 8))
+
+    # ----- words --------------------------------------------------------------------------
+    def placement_text(self) -> str:
+        """Short enough to say aloud; the full advice is on screen and in `coach show`."""
+        view = "side-on" if self.exercise.view == "side" else "from the front"
+        return f"Place the camera so it sees your whole body {view}."
+
+    def _go_text(self) -> str:
+        if self.exercise.sided:
+            side = self._next_side()
+            return f"Now turn slowly to your {side}."
+        return self.driver.short_cue or self.exercise.summary
+
+    def _next_side(self) -> str:
+        counts = self.side_counts()
+        if counts["right"] < self.exercise.reps_per_side:
+            last = self.reps[-1].side if self.reps else None
+            if last == "left" and counts["left"] < self.exercise.reps_per_side:
+                return "left"
+            return "right"
+        return "left"
+
+    def side_counts(self) -> dict[str, int]:
+        counts = {"right": 0, "left": 0}
+        for rep in self.reps:
+            if rep.side in counts:
+                counts[rep.side] += 1
+        return counts
 
     # ----- ending -------------------------------------------------------------------------
     def pain_stop(self, t: float) -> StepResult:
@@ -564,8 +594,8 @@ class Session:
         end = t if t is not None else (self.t_last or 0.0)
         if self.current is not None:
             self._end_rep(end, StepResult())
-        for det in [*self._detectors.values(), self._lost]:
-            change = det.close()
-            if change is not None:
-                self.events.append(change[1])
+        self.events.extend(self.safety.close_all())
+        change = self._lost.close()
+        if change is not None:
+            self.events.append(change[1])
         self.events.sort(key=lambda e: (e.start_s, e.end_s))

@@ -158,7 +158,7 @@ def overlay_state(
         side=side,
         instruction=instruction,
         warning=warning,
-        hold_s=rep.hold_s if rep is not None and rep.reached else None,
+        hold_s=session.current_hold_s() if rep is not None and rep.reached else None,
         target_hold_s=session.exercise.hold_s,
         reps=rep_counts(session),
         target_reps=session.exercise.reps_per_side,

@@ -41,6 +41,8 @@ MERGE_GAP_S = 0.3  # a condition that clears for less than this is the same even
 # The truth is noise-free, so it needs no debounce; a pose missing for under a second is a
 # dropped frame, not the person leaving the view.
 MIN_SPAN_S = {"too_fast": 0.0, "overextension": 0.0, "jerky": 0.0, "lost_view": 1.0}
+HELD_DPS = 5.0  # truth: held = in band and slower than this (breathing sway stays under 4 deg/s)
+LEAVE_DEG = 3.0  # truth: a rep starts this far from the resting posture
 GOOD_SPEED_FRACTION = 0.55  # good moves peak at most at this fraction of max_speed_dps
 HFOV_DEG = 60.0
 ASPECT = 16.0 / 9.0
@@ -854,11 +856,22 @@ def compute_truth(script: Script, times: np.ndarray) -> dict[str, Any]:
     aux_rule = ex.angle(script.profile.aux_name)
     in_rep = np.zeros(len(t), dtype=bool)
     reps = []
-    for a, b in _rep_spans(ex, p):
+    spans = _rep_spans(ex, p)
+    for k, (a, b) in enumerate(spans):
+        # A rep runs from leaving the resting posture to coming back to it (within 3 deg).
+        prev_end = spans[k - 1][1] if k else 0
+        next_start = spans[k + 1][0] if k + 1 < len(spans) else len(p)
+        floor = rule.toward_target() * script.rest  # turning the other way is resting too
+        before = np.maximum(p[prev_end : a + 1], floor)
+        a = prev_end + int(np.flatnonzero(before <= before.min() + LEAVE_DEG)[-1])
+        after = np.maximum(p[b:next_start], floor)
+        b = b + int(np.flatnonzero(after <= after.min() + LEAVE_DEG)[0])
         in_rep[a : b + 1] = True
         band = (value[a:b] >= rule.target[0]) & (value[a:b] <= rule.target[1])
+        # Held = in band and still: the scripted plateau, not the moves in and out.
+        still = np.abs(np.gradient(value[a:b], dt)) < HELD_DPS
         over = bool(np.any(_past(rule, value[a:b])) or np.any(_past(aux_rule, aux[a:b])))
-        hold = float(band.sum() * dt)
+        hold = float((band & still).sum() * dt)
         peak = value[a:b][np.argmax(p[a:b])]
         side = None if not ex.sided else ("right" if sign[a] > 0 else "left")
         reps.append(

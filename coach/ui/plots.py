@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from coach.core import events
-from coach.core.angles import uses_lead
+from coach.core.angles import series_key, uses_lead
 from coach.core.exercises import AngleRule, Exercise
 from coach.core.scoring import AngleSeries
 
@@ -31,7 +31,7 @@ def _title(name: str) -> str:
 def _series_keys(rule: AngleRule) -> list[tuple[str, str | None]]:
     """Raw series to draw for a rule: both sides for a {lead}/{trail} angle."""
     if uses_lead(rule):
-        return [(f"{rule.name}@right", "right"), (f"{rule.name}@left", "left")]
+        return [(str(series_key(rule, side)), side) for side in ("right", "left")]
     return [(rule.name, None)]
 
 
@@ -80,7 +80,7 @@ def _held(series: AngleSeries, exercise: Exercise, rep: dict[str, Any]) -> np.nd
     for rule in exercise.angles:
         if rule.role != "target":
             continue
-        key = f"{rule.name}@{rep['side']}" if uses_lead(rule) else rule.name
+        key = series_key(rule, rep["side"])
         v = series.smooth.get(key)
         if v is None:
             continue

@@ -1,0 +1,82 @@
+"""How the judge reads one angle against one rule, and the judge's tunable thresholds.
+
+One reading is unseen, short of the band, in it, over it, or past the safety limit: decided
+here once, for the session, the overlay, photos and recognition alike. The thresholds are
+named defaults that a pose file may override in a `[judge]` table.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class Reading(StrEnum):
+    UNSEEN = "unseen"
+    SHORT = "short"
+    IN_BAND = "in_range"
+    OVER = "over"  # beyond the band, away from the start, but inside the limit
+    PAST_LIMIT = "past_limit"
+
+
+class Banded(Protocol):
+    target: tuple[float, float]
+    limit: float
+
+    @property
+    def limit_is_high(self) -> bool: ...
+
+    def past_limit(self, value: float) -> bool: ...
+
+
+def read(rule: Banded, value: float, widen: float = 0.0) -> Reading:
+    """One value against one rule; `widen` grows the band (hysteresis while inside it)."""
+    if not math.isfinite(value):
+        return Reading.UNSEEN
+    if rule.past_limit(value):
+        return Reading.PAST_LIMIT
+    lo, hi = rule.target
+    if lo - widen <= value <= hi + widen:
+        return Reading.IN_BAND
+    beyond = value > hi if rule.limit_is_high else value < lo
+    return Reading.OVER if beyond else Reading.SHORT
+
+
+@dataclass(frozen=True)
+class JudgeSettings:
+    """Thresholds of the session machine; a pose file's `[judge]` table may override any."""
+
+    hysteresis_deg: float = 3.0  # a band must be left by this much before the judge believes it
+    seen_to_start_s: float = 0.5  # in view this long before coaching starts
+    lost_view_s: float = 1.0  # unseen this long is a lost_view event
+    settle_dps: float = 6.0  # slower than this, in band, is holding still
+    hold_gap_s: float = 0.4  # a hold survives a stir this short
+    hold_ok_tolerance_s: float = 0.3  # a hold this close to the target counts as full
+    rep_enter_deg: float = 6.0  # an attempt starts this far from the resting posture...
+    rep_enter_fraction: float = 0.15  # ...or this fraction of the start-to-target distance
+    rep_exit_fraction: float = 0.5  # an attempt ends after falling back this share of its rise
+    plateau_edge_deg: float = 2.5  # a hold's ends: within this of the hold's median angle
+    plateau_fraction: float = 0.25  # a hold sits within this share of the rise below the peak
+    release_dwell_s: float = 0.3  # the fall back must last this long: one stray frame is no end
+    overextension_on_s: float = 0.2
+    overextension_off_s: float = 0.3
+    too_fast_on_s: float = 0.06  # two frames at 15 fps, three at 30
+    too_fast_off_s: float = 0.3
+    too_fast_clear_ratio: float = 0.8  # the speed must fall below this share of the limit
+    jerky_off_s: float = 0.4
+    jerky_clear_ratio: float = 0.5
+    short_cue_after_s: float = 2.5
+    start_cue_every_s: float = 8.0
+
+    @classmethod
+    def from_table(cls, table: dict[str, Any]) -> JudgeSettings:
+        """Defaults overridden by a pose file's table; unknown keys raise KeyError(name)."""
+        names = {f.name for f in fields(cls)}
+        for key, value in table.items():
+            if key not in names:
+                raise KeyError(key)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ValueError(key)
+        return cls(**{k: float(v) for k, v in table.items()})
