@@ -182,3 +182,21 @@ def test_python_dash_m_coach_and_version_agree_with_the_project(tmp_path):
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     result = coach("--version", cwd=tmp_path)
     assert result.returncode == 0 and result.stdout.strip() == f"coach {version}"
+
+
+def _readme_example() -> tuple[str, str]:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Add your own stretch", 1)[1].split("\n## ", 1)[0]
+    (toml,) = re.findall(r"```toml\n(.*?)```", section, re.S)
+    (name,) = re.findall(r"Save it as `([\w-]+\.toml)`", section)
+    return name, toml
+
+
+def test_the_readme_example_passes_check_pose_and_is_listed(tmp_path):
+    name, text = _readme_example()
+    path = _write(tmp_path / "mine", name, text)
+    checked = coach("check-pose", str(path), cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    listed = coach("list", "--poses", str(path.parent), cwd=tmp_path)
+    assert listed.returncode == 0 and listed.stderr == ""
+    assert f"{path.stem}: yours, from {path}" in listed.stdout.replace("\n", "")
