@@ -107,18 +107,63 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     _history_flags(p)
 
 
+def version() -> str:
+    """The installed version; the source's own when coach runs from a checkout."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("coach")
+    except PackageNotFoundError:
+        import coach
+
+        return coach.__version__
+
+
+def _poses_folder(value: str) -> str:
+    from pathlib import Path
+
+    if not Path(value).expanduser().is_dir():
+        raise argparse.ArgumentTypeError(f"{value} is not a folder (give a folder of .toml files)")
+    return value
+
+
+def _poses_arg(p: argparse.ArgumentParser, dest: str = "poses") -> None:
+    p.add_argument(
+        "--poses",
+        metavar="DIR",
+        action="append",
+        default=[],
+        dest=dest,
+        type=_poses_folder,
+        help="also load your exercise definitions (*.toml) from DIR, adding to the built-ins "
+        "(repeatable; a file with a built-in's id replaces it)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="coach",
         description="A webcam coach for gentle home back stretches. It checks posture and "
         "pace only and cannot diagnose: stop at once if you feel pain.",
     )
+    parser.add_argument("--version", action="version", version=f"coach {version()}")
+    _poses_arg(parser, "poses_global")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="list the exercises")
+    _poses_arg(sub.add_parser("list", help="list the exercises"))
     show = sub.add_parser("show", help="explain one exercise: set-up, camera, checks, limits")
     show.add_argument("exercise")
-    _score_args(sub.add_parser("score", help="score recorded videos, photos or landmark files"))
-    _run_args(sub.add_parser("run", help="live coaching in front of a camera"))
+    _poses_arg(show)
+    check = sub.add_parser(
+        "check-pose", help="check your exercise definition files (exit 0 valid, 1 not)"
+    )
+    check.add_argument("files", nargs="+", metavar="FILE")
+    score = sub.add_parser("score", help="score recorded videos, photos or landmark files")
+    _score_args(score)
+    _poses_arg(score)
+    run = sub.add_parser("run", help="live coaching in front of a camera")
+    _run_args(run)
+    _poses_arg(run)
     hist = sub.add_parser("history", help="past sessions, daily limits, plots and export")
     from coach.commands.history import add_history_arguments
 
@@ -128,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--scenario", default="good")
     sim.add_argument("--seed", type=int, default=0)
     sim.add_argument("--out", required=True, metavar="PATH.landmarks.jsonl")
+    _poses_arg(sim)
     return parser
 
 
@@ -140,6 +186,10 @@ def dispatch(args: argparse.Namespace) -> int:
         from coach.commands.info import show_command
 
         return show_command(args.exercise)
+    if args.command == "check-pose":
+        from coach.commands.check_pose import check_pose_command
+
+        return check_pose_command(args.files)
     if args.command == "score":
         from coach.commands.score import score_command
 
@@ -162,6 +212,11 @@ def dispatch(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        poses = [*args.poses_global, *getattr(args, "poses", [])]
+        if poses:
+            from coach.io.poses import add_folders
+
+            add_folders(poses)
         return dispatch(args)
     except CoachError as exc:
         print(exc.line(), file=sys.stderr)

@@ -3,10 +3,29 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from coach.core.exercises import AngleRule, Exercise, load_all, load_exercise
+from coach.core.exercises import AngleRule, Exercise, load_exercise
 from coach.core.report import SAFETY_NOTE
+from coach.io.poses import BUILTIN, Catalog, catalog, user_dir
+
+
+def origin_notes(cat: Catalog) -> list[str]:
+    """One line per exercise that is not the built-in one: yours, and what it replaces."""
+    lines = []
+    for ex_id, entry in cat.entries.items():
+        if entry.origin == BUILTIN:
+            continue
+        if entry.replaces == BUILTIN:
+            lines.append(f"{ex_id}: yours, from {entry.origin} (replaces the built-in)")
+        elif entry.replaces:
+            lines.append(f"{ex_id}: yours, from {entry.origin} (replaces {entry.replaces})")
+        else:
+            lines.append(f"{ex_id}: yours, from {entry.origin}")
+    if not lines:
+        lines.append(f"Add your own stretches as .toml files in {user_dir()} (see the README).")
+    return lines
 
 
 def list_command() -> int:
@@ -14,11 +33,14 @@ def list_command() -> int:
     table.add_column("id", no_wrap=True)
     for col in ("stretch", "camera", "hold", "reps"):
         table.add_column(col)
-    for ex in load_all().values():
+    cat = catalog()
+    for ex in cat.exercises.values():
         reps = f"{ex.reps_per_side} each side" if ex.sided else str(ex.reps_per_side)
-        table.add_row(ex.id, ex.name, f"{ex.view} view", f"{ex.hold_s:.0f} s", reps)
+        table.add_row(escape(ex.id), escape(ex.name), f"{ex.view} view", f"{ex.hold_s:.0f} s", reps)
     console = Console()
     console.print(table)
+    for line in origin_notes(cat):
+        console.print(escape(line), soft_wrap=True)
     console.print("Try: coach show seated-twist   |   coach run --exercise seated-twist")
     return 0
 

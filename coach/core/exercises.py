@@ -7,7 +7,6 @@ a typo fails loudly with the file, the key and the fix, instead of silently judg
 from __future__ import annotations
 
 import math
-import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -76,11 +75,10 @@ DEFAULT_MAX_ACCEL_DPS2 = 1500.0
 
 
 def poses_dir() -> Path:
-    """poses/ beside the package (an editable install or a checkout); COACH_POSES overrides."""
-    env = os.environ.get("COACH_POSES")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "poses"
+    """The built-in definitions folder (coach.io.poses finds it: the core lists no folders)."""
+    from coach.io.poses import builtin_dir
+
+    return builtin_dir()
 
 
 @dataclass(frozen=True)
@@ -197,7 +195,8 @@ def _check_keys(
         if key not in table:
             if key in optional:
                 continue
-            raise _err(path, f"{where}{key}", "is missing", "add it (see poses/README.md)")
+            fix = "add it (the README section 'Add your own stretch' lists every key)"
+            raise _err(path, f"{where}{key}", "is missing", fix)
         value = table[key]
         # bool is an int in Python: a `true` where a number belongs is still a mistake.
         ok = isinstance(value, types) and not (isinstance(value, bool) and types is not bool)
@@ -392,22 +391,40 @@ def parse_exercise(data: Mapping[str, Any], path: Path) -> Exercise:
     )
 
 
+def parse_exercise_text(text: str, path: Path) -> Exercise:
+    """One definition from its TOML text; `path` names it in messages and gives the expected id."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CoachError(f"{path}: not valid TOML ({exc})", "fix the syntax at that line") from None
+    return parse_exercise(data, path)
+
+
 def load_exercise_file(path: str | Path) -> Exercise:
     p = Path(path)
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CoachError(f"{p}: no such exercise file", "check the path") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise CoachError(f"{p}: not valid TOML ({exc})", "fix the syntax at that line") from None
-    return parse_exercise(data, p)
+    except IsADirectoryError:
+        raise CoachError(f"{p}: is a folder, not an exercise file", "name a .toml file") from None
+    except UnicodeDecodeError:
+        raise CoachError(f"{p}: is not a text file", "save it as UTF-8 TOML") from None
+    return parse_exercise_text(text, p)
 
 
 def load_all(directory: Path | None = None) -> dict[str, Exercise]:
-    d = directory or poses_dir()
-    files = sorted(d.glob("*.toml"))
+    """Every exercise by id: the built-ins plus your folders, or only `directory` when given.
+
+    Finding the folders is I/O and lives in coach.io.poses; this wrapper keeps callers simple.
+    """
+    if directory is None:
+        from coach.io.poses import catalog
+
+        return catalog().exercises
+    files = sorted(directory.glob("*.toml"))
     if not files:
-        raise CoachError(f"no exercise definitions in {d}", "set COACH_POSES to the poses/ folder")
+        raise CoachError(f"no exercise definitions (*.toml) in {directory}", "check the folder")
     exercises = [load_exercise_file(f) for f in files]
     return {e.id: e for e in sorted(exercises, key=lambda e: e.seed_step)}
 
