@@ -183,7 +183,9 @@ def still_frame(
         draw_skeleton(img, pose, False, scale_for(img))
     h, w = img.shape[:2]
     if w > STILL_WIDTH:
-        img = cv2.resize(img, (STILL_WIDTH, round(h * STILL_WIDTH / w)), interpolation=cv2.INTER_AREA)
+        img = cv2.resize(
+            img, (STILL_WIDTH, round(h * STILL_WIDTH / w)), interpolation=cv2.INTER_AREA
+        )
     ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 82])
     return buf.tobytes() if ok else None
 
@@ -253,8 +255,7 @@ def reps_html(report: dict[str, Any]) -> str:
             f"<td>{_hold_bar(r['hold_s'], r['target_hold_s'], ok)}</td><td>{mark}</td></tr>"
         )
     return (
-        summary
-        + "<div class='scroll'><table id='reps'><tr><th class='num'>#</th><th>Side</th>"
+        summary + "<div class='scroll'><table id='reps'><tr><th class='num'>#</th><th>Side</th>"
         "<th class='num'>From – to</th><th class='num'>Hold / target</th><th>Hold</th>"
         "<th></th></tr>" + "".join(lines) + "</table></div>"
     )
