@@ -63,7 +63,7 @@ def external_refs(page: str) -> list[str]:
 # ----- session page -------------------------------------------------------------------------------
 def test_session_page_has_every_part_in_order(faults, faults_page):
     report = faults[0]
-    order = ["id=\"verdict\"", "id='sides'", "id='reps'", "id='peaks'", "id='events'"]
+    order = ['id="verdict"', "id='sides'", "id='reps'", "id='peaks'", "id='events'"]
     order += ["id='plot'", "id='footer'"]
     positions = [faults_page.find(marker) for marker in order]
     assert all(p > 0 for p in positions), dict(zip(order, positions, strict=True))
