@@ -347,9 +347,9 @@ def test_progress_page_shows_the_week_and_the_day_past_the_limit(week_db):
     assert "<b>9</b>sessions" in page and "<b>45</b>minutes" in page
     assert "<b>9 of 18</b>holds achieved" in page
     assert "<b>1</b>pain stops" in page and "<b>1</b>days past the daily limits" in page
-    friday = re.search(r"<tr class='over'><td>Fri 06 Mar</td>.*?</tr>", page)
+    friday = re.search(r"<tr class='over'><td class='day'>Fri 06 Mar</td>.*?</tr>", page)
     assert friday and "past limit" in friday.group(0) and events.label("pain_stop") in page
-    assert re.search(r"<td>Wed 04 Mar</td>(?:(?!</tr>).)*rest day", page)
+    assert re.search(r"<td class='day'>Wed 04 Mar</td>(?:(?!</tr>).)*rest day", page)
     assert page.count("<tr class='over'>") == 1
     assert NOTE in page
 

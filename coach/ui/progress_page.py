@@ -28,6 +28,8 @@ EXTRA_CSS = """
 tr.over td { background: #fdecea; }
 svg { width: 100%; height: auto; display: block; }
 svg text { font: 11px system-ui, "DejaVu Sans", sans-serif; fill: #444; }
+td.day { white-space: nowrap; }
+@media (max-width: 600px) { svg text { font-size: 20px; } }
 """
 CHART_W, CHART_H = 720, 200
 PAD_L, PAD_R, PAD_T, PAD_B = 44, 10, 12, 28
@@ -233,7 +235,7 @@ def progress_page(
             )
             mark = "<strong>past limit</strong>" if over[d] else ("rest day" if not ss else "")
             rows.append(
-                f"<tr class='{'over' if over[d] else ''}'><td>{d:%a %d %b}</td>"
+                f"<tr class='{'over' if over[d] else ''}'><td class='day'>{d:%a %d %b}</td>"
                 f"<td class='num'>{len(live)} + {len(ss) - len(live)}</td>"
                 f"<td class='num'>{sum(s.duration_s for s in live) / 60:.1f}</td>"
                 f"<td class='num'>{f'{sum(1 for x in r if x.ok)} of {len(r)}' if r else '–'}</td>"
@@ -241,9 +243,11 @@ def progress_page(
             )
         parts += [
             "<h2>Day by day</h2><div class='scroll'><table id='days'><tr><th>Day</th>"
-            "<th class='num'>Sessions (live + scored)</th><th class='num'>Minutes (live)</th>"
-            "<th class='num'>Holds achieved</th><th>Safety events and pain stops</th>"
-            "<th>Daily limits</th></tr>" + "".join(rows) + "</table></div>"
+            "<th class='num'>Sessions <small>live + scored</small></th>"
+            "<th class='num'>Minutes <small>live</small></th><th class='num'>Holds</th>"
+            "<th>Safety events, pain stops</th><th>Limits</th></tr>"
+            + "".join(rows)
+            + "</table></div>"
         ]
         parts.append("<h2>Peak range of motion per exercise</h2>")
         done = sorted({s.exercise for s in sessions})
