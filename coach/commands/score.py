@@ -237,9 +237,14 @@ def write_outputs(
 
     video = path if kind_of(path) == "video" else None
     page = d / "report.html"
-    write_page = lambda: write_session_page(page, report, exercise, series, frames, video=video)  # noqa: E731
-    _write(outcome, "page", write_page, page)
-    _write(outcome, "angle data", lambda: write_all(d, series, frames, fps), d / "angles.csv")
+    _write(
+        outcome,
+        "page",
+        lambda: write_session_page(page, report, exercise, series, frames, video=video),
+        page,
+    )
+    data = d / "angles.csv"
+    _write(outcome, "angle data", lambda: write_all(d, series, frames, fps, exercise), data)
     outcome.written += [str(d / "angles.mot"), str(d / "landmarks.trc")]
     if exercise is None or series is None or report.get("still"):
         return

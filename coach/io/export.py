@@ -16,8 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from coach.core.exercises import Exercise
 from coach.core.landmarks import LANDMARK_NAMES, PoseFrame
-from coach.core.scoring import AngleSeries
+from coach.core.scoring import AngleSeries, angle_series
 
 # MediaPipe world: y down, z away from the camera. Turning half a circle about x gives y up
 # and keeps the frame right-handed.
@@ -125,12 +126,16 @@ def write_all(
     series: AngleSeries | None,
     frames: Sequence[PoseFrame],
     fps: float | None = None,
+    exercise: Exercise | None = None,
 ) -> list[Path]:
     """angles.csv, angles.mot and landmarks.trc into a folder; returns what was written.
 
-    Without judged angles (an unrecognised recording) the angle files hold the times only.
+    A photo has no series yet: its angles are read from `exercise`. Without judged angles (an
+    unrecognised recording) the angle files hold the times only.
     """
     d = Path(out_dir)
+    if series is None and exercise is not None and frames:
+        series = angle_series(list(frames), exercise)
     if series is None:
         t = np.array([f.t for f in frames], dtype=float)
         series = AngleSeries(t, {}, {}, {}, {}, np.array([f.has_pose for f in frames]))
