@@ -116,6 +116,9 @@ def test_norm_is_judged_on_the_value_shown():
     assert "beyond" in _norm_text(rule, -0.6)
     bare = AngleRule("a", "joint", ("a", "b", "c"), "", "target", (20, 40), 60, 90)
     assert "none cited" in _norm_text(bare, 30.0)
+    hug = AngleRule("h", "joint", ("a", "b", "c"), "", "target", (25, 75), 18, 90, norm=(60, 180))
+    assert "as the target is" in _norm_text(hug, 40.0)  # past the range, as the stretch means
+    assert "<span class='short'>beyond</span>" in _norm_text(hug, 20.0)
 
 
 def test_pose_files_without_norm_still_load(tmp_path):

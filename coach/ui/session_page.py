@@ -76,6 +76,7 @@ td.num, th.num { text-align: right; white-space: nowrap; }
 figure { margin: 0; }
 figure img { width: 100%; height: auto; display: block; }
 figcaption { color: var(--muted); font-size: .88em; }
+code { overflow-wrap: anywhere; }
 footer { margin-top: 24px; padding-top: 8px; border-top: 1px solid var(--line);
   color: var(--muted); font-size: .88em; }
 @media (max-width: 600px) {
@@ -233,7 +234,7 @@ def reps_html(report: dict[str, Any]) -> str:
         )
     summary = (
         "<div class='scroll'><table id='sides'><tr><th>Side</th><th class='num'>Reps</th>"
-        f"<th class='num'>Held {target_hold:.0f} s or more (planned)</th>"
+        f"<th class='num'>Held {target_hold:.0f} s+ <small>of planned</small></th>"
         "<th class='num'>Time held</th></tr>" + "".join(rows) + "</table></div>"
     )
     reps = report.get("reps", [])
@@ -252,11 +253,13 @@ def reps_html(report: dict[str, Any]) -> str:
             f"<tr><td class='num'>{i}</td><td>{esc(r.get('side') or '–')}</td>"
             f"<td class='num'>{fmt_s(r['start_s'])} – {fmt_s(r['end_s'])}</td>"
             f"<td class='num'>{r['hold_s']:.1f} / {r['target_hold_s']:.0f} s</td>"
-            f"<td>{_hold_bar(r['hold_s'], r['target_hold_s'], ok)}</td><td>{mark}</td></tr>"
+            f"<td class='hide-narrow'>{_hold_bar(r['hold_s'], r['target_hold_s'], ok)}</td>"
+            f"<td>{mark}</td></tr>"
         )
     return (
         summary + "<div class='scroll'><table id='reps'><tr><th class='num'>#</th><th>Side</th>"
-        "<th class='num'>From – to</th><th class='num'>Hold / target</th><th>Hold</th>"
+        "<th class='num'>From – to</th><th class='num'>Hold / target</th>"
+        "<th class='hide-narrow'>Hold</th>"
         "<th></th></tr>" + "".join(lines) + "</table></div>"
     )
 
@@ -275,8 +278,12 @@ def _norm_text(rule: AngleRule, peak: float | None) -> str:
     text = f"{lo:.0f}° to {hi:.0f}° ({esc(rule.norm_source or 'published')})"
     if peak is None:
         return text
-    if lo <= round(peak) <= hi:  # judged as shown: a 45.4 deg peak reads 45, within 0-45
+    shown = round(peak)  # judged as shown: a 45.4 deg peak reads 45, within 0-45
+    if lo <= shown <= hi:
         return text + " <span class='ok'>within</span>"
+    if rule.target[0] <= shown <= rule.target[1]:
+        # The stretch's own target reaches past the range (a hug adds lumbar curl to the hip).
+        return text + " <span class='muted'>beyond it, as the target is</span>"
     return text + " <span class='short'>beyond</span>"
 
 
