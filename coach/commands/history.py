@@ -126,6 +126,7 @@ def add_history_arguments(parser: argparse.ArgumentParser) -> None:
         "--plot", metavar="FILE.png", help="draw reps, hold quality and safety events per day"
     )
     parser.add_argument("--export", metavar="FILE.csv", help="write one CSV row per session")
+    parser.add_argument("--html", metavar="FILE.html", help="write a progress page over days")
     parser.add_argument(
         "--forget", action="store_true", help="delete the whole history (asks first)"
     )
@@ -160,10 +161,17 @@ def history_command(
     if args.plot:
         plot_history(sessions, Path(args.plot), load_config().limits)
         print(f"Wrote the plot of {_count(len(sessions), 'session')} to {args.plot}", file=notes)
+    if getattr(args, "html", None):
+        from coach.core.exercises import load_all
+        from coach.ui.progress_page import write_progress_page
+
+        write_progress_page(args.html, sessions, load_config().limits, load_all())
+        n = _count(len(sessions), "session")
+        print(f"Wrote the progress page of {n} to {args.html}", file=notes)
     if args.json:
         json.dump(sessions_json(sessions, path), out, indent=2)
         out.write("\n")
-    elif not (args.export or args.plot):
+    elif not (args.export or args.plot or getattr(args, "html", None)):
         filtered = bool(args.exercise or args.since)
         print_table(sessions[: limit or TABLE_ROWS], path, out, filtered)
     return 0

@@ -178,6 +178,7 @@ class LiveResult:
     ended_by: str  # "quit", "pain", "end", "camera_lost", "time"
     stats: LiveStats
     partial_reason: str | None = None
+    poses: list[PoseFrame] = field(default_factory=list)  # for the page and angle data
 
 
 class LiveLoop:
@@ -208,6 +209,7 @@ class LiveLoop:
         self.session = Session(exercise)
         self.prompts = Prompts(exercise)
         self._camera_lost_since: float | None = None
+        self.poses: list[PoseFrame] = []
 
     def _say(self, cues: list[Cue]) -> None:
         for cue in cues:
@@ -268,6 +270,7 @@ class LiveLoop:
                 pose = self.estimator.estimate(item.image, item.t)
             if pose is None:
                 pose = PoseFrame(item.t)
+            self.poses.append(pose)
             result = self.session.step(pose)
             self.prompts.update(item.t, result)
             self._say(result.cues)
@@ -293,7 +296,7 @@ class LiveLoop:
         stats.seconds = self.clock() - started
         if ended_by != "pain":
             self.session.finish()
-        return LiveResult(self.session, ended_by, stats, partial)
+        return LiveResult(self.session, ended_by, stats, partial, self.poses)
 
     def _pain_stop(self, t: float) -> None:
         result = self.session.pain_stop(t)
@@ -438,6 +441,10 @@ def _save(result: LiveResult, args: argparse.Namespace, started_at: datetime) ->
         write_json(report, out / "report.json")
         (out / "summary.txt").write_text(text_summary(report) + "\n", encoding="utf-8")
         print(f"  wrote {out / 'report.json'}")
+        from coach.ui.session_page import write_live_extras
+
+        for p in write_live_extras(out, report, result.session.exercise, result.poses, args.source):
+            print(f"  wrote {p}")
     print(text_summary(report))
     if result.ended_by == "camera_lost":
         print(

@@ -233,6 +233,20 @@ def write_outputs(
     if opts.save_landmarks and frames:
         lm = d / f"{d.name}{SUFFIX}"
         _write(outcome, "landmarks", lambda: write_landmarks(lm, frames, fps, str(path)), lm)
+    from coach.io.export import write_all
+    from coach.ui.session_page import write_session_page
+
+    video = path if kind_of(path) == "video" else None
+    page = d / "report.html"
+    _write(
+        outcome,
+        "page",
+        lambda: write_session_page(page, report, exercise, series, frames, video=video),
+        page,
+    )
+    data = d / "angles.csv"
+    _write(outcome, "angle data", lambda: write_all(d, series, frames, fps, exercise), data)
+    outcome.written += [str(d / "angles.mot"), str(d / "landmarks.trc")]
     if exercise is None or series is None or report.get("still"):
         return
     from coach.ui.plots import plot_angles

@@ -59,8 +59,12 @@ ANGLE_KEYS = {
     "over_cue": str,
     "limit_cue": str,
     "check_limit": bool,
+    "norm": list,
+    "norm_source": str,
 }
 ANGLE_OPTIONAL = {
+    "norm",
+    "norm_source",
     "start",
     "mirror",
     "min_visibility",
@@ -100,6 +104,8 @@ class AngleRule:
     over_cue: str = ""
     limit_cue: str = ""
     check_limit: bool = True  # False: the limit only bounds the gauge, it is no safety rule
+    norm: tuple[float, float] | None = None  # published normal range, in this angle's units
+    norm_source: str = ""  # who published it (e.g. "AAOS"), shown beside it in reports
 
     @property
     def limit_is_high(self) -> bool:
@@ -298,6 +304,8 @@ def _parse_angle(path: Path, index: int, table: Any, sided: bool) -> AngleRule:
         over_cue=table.get("over_cue", ""),
         limit_cue=table.get("limit_cue", ""),
         check_limit=bool(table.get("check_limit", True)),
+        norm=_range(path, where + "norm", table["norm"]) if "norm" in table else None,
+        norm_source=table.get("norm_source", ""),
     )
 
 
