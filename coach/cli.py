@@ -123,11 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
     from coach.commands.history import add_history_arguments
 
     add_history_arguments(hist)
-    sim = sub.add_parser("simulate", help="generate a landmark sequence with its ground truth")
-    sim.add_argument("--exercise", "-e", required=True)
-    sim.add_argument("--scenario", default="good")
-    sim.add_argument("--seed", type=int, default=0)
-    sim.add_argument("--out", required=True, metavar="PATH.landmarks.jsonl")
+    from coach.sim.cli import add_arguments as add_simulate_arguments
+
+    add_simulate_arguments(
+        sub.add_parser("simulate", help="generate a landmark sequence with its ground truth")
+    )
     return parser
 
 
@@ -153,7 +153,7 @@ def dispatch(args: argparse.Namespace) -> int:
 
         return int(history_command(args) or 0)
     if args.command == "simulate":
-        from coach.sim.generator import simulate_command
+        from coach.sim.cli import simulate_command
 
         return simulate_command(args)
     raise AssertionError(args.command)
