@@ -28,6 +28,7 @@ from coach.core.report import build_report, text_summary, write_json
 from coach.core.session import Session
 from coach.core.view import Prompts, overlay_state
 from coach.errors import CoachError
+from coach.voice.prompts import Speaker
 
 CAMERA_GIVE_UP_S = 60.0
 
@@ -50,14 +51,6 @@ class Estimator(Protocol):
 
 class Window(Protocol):
     def show(self, image: np.ndarray) -> int | None: ...
-
-    def close(self) -> None: ...
-
-
-class Speaker(Protocol):
-    def say(self, cue: Cue) -> None: ...
-
-    def flush(self, timeout_s: float = 5.0) -> bool: ...
 
     def close(self) -> None: ...
 
@@ -342,7 +335,7 @@ def _gate(args: argparse.Namespace, exercise: Exercise, speaker: Speaker) -> boo
     if args.no_history:
         return True
     from coach.commands.history import limit_gate
-    from coach.voice.speakers import PrintSpeaker
+    from coach.voice.prompts import PrintSpeaker
 
     def ask(question: str) -> bool:
         if sys.stdin is None or not sys.stdin.isatty():
@@ -363,7 +356,7 @@ def _gate(args: argparse.Namespace, exercise: Exercise, speaker: Speaker) -> boo
 
 def run_command(args: argparse.Namespace) -> int:
     exercise = load_exercise(args.exercise).with_variant(args.variant)
-    from coach.voice.speakers import make_speaker
+    from coach.voice.worker import make_speaker
 
     speaker = make_speaker(not args.no_voice, args.voice_rate, args.voice)
     camera = None
