@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from coach.core.events import SAFETY_TYPES, WARNING_TYPES, colour, label
+from coach.core.limits import LimitWarning, over_limit
+from coach.core.records import SessionRecord
 from coach.errors import CoachError
 from coach.io import store as history
 from coach.io.config import Limits, load_config
-from coach.io.store import LimitWarning, SessionRecord
 
 EVENT_TYPES = WARNING_TYPES
 TABLE_ROWS = 20
@@ -424,17 +425,6 @@ def _legend(
     handles: list[Any] = [Patch(color=colour, label=label) for label, colour in bars]
     handles += [Line2D([], [], color=c, linestyle="--", label=label) for label, c in lines]
     ax.legend(handles=handles, loc="upper left", fontsize=9)
-
-
-def over_limit(sessions: Sequence[SessionRecord], limits: Limits) -> bool:
-    """Whether one day's live sessions went past any daily limit."""
-    live = [s for s in sessions if s.kind == "live"]
-    per_exercise = Counter(s.exercise for s in live)
-    return (
-        len(live) > limits.sessions_per_day
-        or sum(s.duration_s for s in live) / 60 > limits.minutes_per_day
-        or any(n > limits.sessions_per_exercise_per_day for n in per_exercise.values())
-    )
 
 
 def _plot_minutes(ax: Any, days: dict[date, list[SessionRecord]], limits: Limits) -> None:

@@ -19,21 +19,21 @@ import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
 
+from coach.core import limits as limits_rule
+from coach.core.limits import EPOCH, PAIN_WINDOW, Limits, LimitWarning, PainFollowup, day_start
+from coach.core.records import EventRecord, PainStop, RepRecord, SessionRecord, iso_utc
 from coach.errors import CoachError
-from coach.io.config import Limits
 
 ENV_VAR = "COACH_DB"
 APP_NAME = "coach"
 DB_NAME = "history.sqlite3"
 BUSY_TIMEOUT_S = 30.0
-PAIN_WINDOW = timedelta(days=7)
 
 Kind = Literal["live", "scored"]
 DbPath = str | os.PathLike[str]
@@ -92,96 +92,6 @@ CREATE INDEX events_type ON events (type);
 
 MIGRATIONS: tuple[str, ...] = (_V1, _V2)  # MIGRATIONS[i] takes user_version i to i + 1
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-# ---------------------------------------------------------------------------------------------
-# Records
-
-
-@dataclass(frozen=True)
-class RepRecord:
-    side: str | None
-    start_s: float | None
-    end_s: float | None
-    hold_s: float | None
-    target_hold_s: float | None
-    peak_deg: dict[str, float | None]
-    ok: bool | None
-
-
-@dataclass(frozen=True)
-class EventRecord:
-    type: str
-    start_s: float | None
-    end_s: float | None
-    angle: str | None
-    value: float | None
-    limit: float | None
-    message: str | None
-
-
-@dataclass(frozen=True)
-class SessionRecord:
-    id: int
-    exercise: str
-    started_at: datetime  # aware, UTC
-    duration_s: float
-    source: str | None
-    kind: str
-    partial: bool
-    forced: bool
-    verdict: str | None
-    frames: int | None
-    frames_with_pose: int | None
-    reps: tuple[RepRecord, ...]
-    events: tuple[EventRecord, ...]
-
-    def event_count(self, event_type: str) -> int:
-        return sum(1 for e in self.events if e.type == event_type)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form, with the reps and events in the report contract's shape."""
-        return {
-            "id": self.id,
-            "exercise": self.exercise,
-            "started_at": _iso(self.started_at),
-            "duration_s": self.duration_s,
-            "source": self.source,
-            "kind": self.kind,
-            "partial": self.partial,
-            "forced": self.forced,
-            "verdict": self.verdict,
-            "frames": self.frames,
-            "frames_with_pose": self.frames_with_pose,
-            "reps": [asdict(r) for r in self.reps],
-            "events": [asdict(e) for e in self.events],
-        }
-
-
-@dataclass(frozen=True)
-class PainStop:
-    session_id: int
-    exercise: str
-    at: datetime  # session start plus the event's start_s, UTC
-
-
-@dataclass(frozen=True)
-class LimitWarning:
-    """A daily limit a new session would pass; `value` is what has been done today."""
-
-    key: str  # the config key: sessions_per_exercise_per_day, sessions_per_day, minutes_per_day
-    value: float
-    limit: float
-    message: str
-
-
-@dataclass(frozen=True)
-class PainFollowup:
-    """What to say at the start of a session after a pain stop, and what to ask."""
-
-    firm: bool  # True: two pain stops within PAIN_WINDOW, see a professional first
-    message: str
-    question: str  # a yes/no question; "no" means: do not start
 
 
 # ---------------------------------------------------------------------------------------------
@@ -349,14 +259,7 @@ def connect(db: DbPath | None = None) -> Iterator[sqlite3.Connection]:
 # Writing
 
 
-def _iso(moment: datetime) -> str:
-    """One fixed UTC format, so ISO strings sort and compare as times in SQL."""
-    if moment.tzinfo is None:
-        raise ValueError("history needs timezone-aware datetimes (use datetime.now(UTC))")
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def _parse_iso(text: str) -> datetime:
+def _parseiso_utc(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
@@ -417,7 +320,7 @@ def save_report(
             " forced, verdict, frames, frames_with_pose) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 str(report["exercise"]),
-                _iso(started_at),
+                iso_utc(started_at),
                 float(report["duration_s"]),
                 None if report["source"] is None else str(report["source"]),
                 kind,
@@ -523,10 +426,10 @@ def _filters(
         params.append(exercise)
     if since is not None:
         clauses.append("started_at >= ?")
-        params.append(_iso(since))
+        params.append(iso_utc(since))
     if until is not None:
         clauses.append("started_at < ?")
-        params.append(_iso(until))
+        params.append(iso_utc(until))
     if kinds is not None:
         clauses.append(f"kind IN ({', '.join('?' for _ in kinds)})")
         params.extend(kinds)
@@ -548,7 +451,7 @@ def _session(row: sqlite3.Row, reps: list[sqlite3.Row], events: list[sqlite3.Row
     return SessionRecord(
         id=row["id"],
         exercise=row["exercise"],
-        started_at=_parse_iso(row["started_at"]),
+        started_at=_parseiso_utc(row["started_at"]),
         duration_s=row["duration_s"],
         source=row["source"],
         kind=row["kind"],
@@ -595,9 +498,9 @@ def pain_stops_since(
     )
     # A session may start before `since` and stop for pain after it: look back one day.
     with connect(db) as conn:
-        rows = conn.execute(sql, (_iso(since - timedelta(days=1)),)).fetchall()
+        rows = conn.execute(sql, (iso_utc(since - timedelta(days=1)),)).fetchall()
     stops = [
-        PainStop(sid, ex, _parse_iso(at) + timedelta(seconds=start_s or 0.0))
+        PainStop(sid, ex, _parseiso_utc(at) + timedelta(seconds=start_s or 0.0))
         for sid, ex, at, start_s in rows
     ]
     return sorted(
@@ -607,14 +510,7 @@ def pain_stops_since(
 
 
 # ---------------------------------------------------------------------------------------------
-# Limits and pain follow-up (pure over the store: the clock comes in as `now`)
-
-
-def day_start(now: datetime) -> datetime:
-    """Midnight of `now`'s calendar day in `now`'s own time zone: the user's "today"."""
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware (e.g. datetime.now().astimezone())")
-    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+# Limits and pain follow-up: the store fetches the records, core/limits.py decides
 
 
 def check_limits(
@@ -624,81 +520,18 @@ def check_limits(
     limits: Limits | None = None,
     planned_s: float = 0.0,
 ) -> list[LimitWarning]:
-    """Daily limits a new session of `exercise` at `now` would pass.
-
-    Only live sessions count: scoring old recordings is not stretching today.
-    """
-    limits = limits or Limits()
+    """Daily limits a new session of `exercise` at `now` would pass (see limits.new_session)."""
     start = day_start(now)
     today = recent_sessions(db, since=start, until=start + timedelta(days=1), kinds=("live",))
-    same = [s for s in today if s.exercise == exercise]
-    minutes = sum(s.duration_s for s in today) / 60.0
-    warnings: list[LimitWarning] = []
-    if len(same) + 1 > limits.sessions_per_exercise_per_day:
-        warnings.append(
-            LimitWarning(
-                "sessions_per_exercise_per_day",
-                len(same),
-                limits.sessions_per_exercise_per_day,
-                f"You have already done {_count(len(same), 'session')} of {exercise} today; "
-                f"your daily limit is {limits.sessions_per_exercise_per_day}. Stretching the same "
-                "joints again and again can leave them sore and swollen; it is wiser to rest now.",
-            )
-        )
-    if len(today) + 1 > limits.sessions_per_day:
-        warnings.append(
-            LimitWarning(
-                "sessions_per_day",
-                len(today),
-                limits.sessions_per_day,
-                f"You have already done {_count(len(today), 'stretching session')} today; "
-                f"your daily limit is {limits.sessions_per_day}. Rest is part of the exercise.",
-            )
-        )
-    if minutes >= limits.minutes_per_day or minutes + planned_s / 60.0 > limits.minutes_per_day:
-        warnings.append(
-            LimitWarning(
-                "minutes_per_day",
-                round(minutes, 1),
-                limits.minutes_per_day,
-                f"You have stretched for {minutes:.0f} minutes today; your daily limit is "
-                f"{limits.minutes_per_day:g} minutes. More is not better for your back.",
-            )
-        )
-    return warnings
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
-
-
-FIRM_MESSAGE = (
-    "You stopped because of pain {n} times in the last 7 days. Pain that comes back needs a "
-    "doctor or physiotherapist, not more stretching. Please see one before you continue with "
-    "these stretches."
-)
-FIRM_QUESTION = "Has a doctor or physiotherapist told you it is fine to continue?"
-REMINDER_MESSAGE = (
-    "Last time you stopped because of pain. Only stretch if the pain has gone, and stop at once "
-    "if anything hurts."
-)
-REMINDER_QUESTION = "Has the pain gone completely?"
+    return limits_rule.new_session(today, exercise, limits or Limits(), planned_s)
 
 
 def pain_followup(db: DbPath | None, now: datetime) -> PainFollowup | None:
-    """What to say before a session that follows a pain stop, or None.
-
-    Two or more pain stops in the 7 days before `now` give a firm recommendation to see a
-    professional. Otherwise, a pain stop since the last live session that went without one gives
-    a reminder and the question whether the pain has gone.
-    """
-    recent = pain_stops_since(db, now - PAIN_WINDOW, until=now + timedelta(microseconds=1))
-    if len(recent) >= 2:
-        return PainFollowup(True, FIRM_MESSAGE.format(n=len(recent)), FIRM_QUESTION)
-    since = _last_clean_live_session(db, now) or datetime(1970, 1, 1, tzinfo=UTC)
-    if pain_stops_since(db, since, until=now + timedelta(microseconds=1)):
-        return PainFollowup(False, REMINDER_MESSAGE, REMINDER_QUESTION)
-    return None
+    """What to say before a session that follows a pain stop, or None (see limits.pain_followup)."""
+    last_clean = _last_clean_live_session(db, now)
+    since = min(now - PAIN_WINDOW, last_clean or EPOCH)
+    stops = pain_stops_since(db, since, until=now + timedelta(microseconds=1))
+    return limits_rule.pain_followup(stops, last_clean, now)
 
 
 def _last_clean_live_session(db: DbPath | None, now: datetime) -> datetime | None:
@@ -709,5 +542,5 @@ def _last_clean_live_session(db: DbPath | None, now: datetime) -> datetime | Non
         " AND e.type = 'pain_stop') ORDER BY started_at DESC, id DESC LIMIT 1"
     )
     with connect(db) as conn:
-        row = conn.execute(sql, (_iso(now),)).fetchone()
-    return None if row is None else _parse_iso(row[0])
+        row = conn.execute(sql, (iso_utc(now),)).fetchone()
+    return None if row is None else _parseiso_utc(row[0])
