@@ -334,7 +334,7 @@ def _gate(args: argparse.Namespace, exercise: Exercise, speaker: Speaker) -> boo
     """Daily limits and pain follow-up before the set; False when the user declines."""
     if args.no_history:
         return True
-    from coach.commands.history import limit_gate
+    from coach.commands.gate import limit_gate
     from coach.voice.prompts import PrintSpeaker
 
     def ask(question: str) -> bool:
@@ -413,7 +413,7 @@ def _save(result: LiveResult, args: argparse.Namespace, started_at: datetime) ->
     )
     report["ended_by"] = result.ended_by
     if not args.no_history and result.session.frames:
-        from coach.commands.history import daily_limit_event
+        from coach.commands.gate import daily_limit_event
         from coach.io.config import load_config
         from coach.io.store import check_limits, save_report
 

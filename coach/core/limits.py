@@ -76,7 +76,8 @@ def day_start(now: datetime) -> datetime:
     return now.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _count(n: int, noun: str) -> str:
+def count_text(n: int, noun: str) -> str:
+    """ "1 session", "2 sessions"."""
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
@@ -103,7 +104,7 @@ def passed(
         done = per_exercise[exercise]
         if done + adding > limits.sessions_per_exercise_per_day:
             message = PER_EXERCISE_MESSAGE.format(
-                done=_count(done, "session"),
+                done=count_text(done, "session"),
                 exercise=exercise,
                 limit=limits.sessions_per_exercise_per_day,
             )
@@ -111,7 +112,7 @@ def passed(
             warnings.append(LimitWarning("sessions_per_exercise_per_day", done, limit, message))
     if len(live) + adding > limits.sessions_per_day:
         message = SESSIONS_MESSAGE.format(
-            done=_count(len(live), "stretching session"), limit=limits.sessions_per_day
+            done=count_text(len(live), "stretching session"), limit=limits.sessions_per_day
         )
         warnings.append(
             LimitWarning("sessions_per_day", len(live), limits.sessions_per_day, message)
