@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -158,7 +158,6 @@ def key_action(code: int | str | None) -> str | None:
 class LiveStats:
     frames: int = 0
     seconds: float = 0.0
-    warnings: list[tuple[float, str]] = field(default_factory=list)
 
     @property
     def fps(self) -> float:
