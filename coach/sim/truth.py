@@ -145,7 +145,8 @@ def _safety_truth(
     def past_worst(r: AngleRule) -> Callable[[np.ndarray], np.ndarray]:
         return (lambda v: v) if r.limit_is_high else (lambda v: -v)
 
-    checks = [
+    Worst = Callable[[np.ndarray], np.ndarray]
+    checks: list[tuple[str, np.ndarray, str, np.ndarray, float, Worst]] = [
         (
             "too_fast",
             np.abs(speed) > rule.max_speed_dps,

@@ -127,10 +127,10 @@ def _panel_mask(w: int, h: int, radius: int, alpha: float) -> np.ndarray:
     if r <= 0:
         return np.full((h, w), alpha, np.float32)
     m = np.zeros((h, w), np.float32)
-    cv2.rectangle(m, (r, 0), (w - 1 - r, h - 1), 1.0, -1)
-    cv2.rectangle(m, (0, r), (w - 1, h - 1 - r), 1.0, -1)
+    cv2.rectangle(m, (r, 0), (w - 1 - r, h - 1), (1.0,), -1)
+    cv2.rectangle(m, (0, r), (w - 1, h - 1 - r), (1.0,), -1)
     for cx, cy in ((r, r), (w - 1 - r, r), (r, h - 1 - r), (w - 1 - r, h - 1 - r)):
-        cv2.circle(m, (cx, cy), r, 1.0, -1, cv2.LINE_AA)
+        cv2.circle(m, (cx, cy), r, (1.0,), -1, cv2.LINE_AA)
     return m * np.float32(alpha)
 
 
