@@ -21,15 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from coach.core.cues import Cue, Priority
-from coach.voice.speakers import (
-    Player,
-    ProcessPlayback,
-    ProcessPlayer,
-    Status,
-    VoiceSpeaker,
-    find_player,
-    wav_duration_s,
-)
+from coach.voice.audio import Player, ProcessPlayback, ProcessPlayer, find_player, wav_duration_s
+from coach.voice.prompts import Status
+from coach.voice.worker import VoiceSpeaker
 
 ROUTINE = "Twist to the right, keep your hips facing forward, and hold for ten seconds."
 

@@ -168,11 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
     from coach.commands.history import add_history_arguments
 
     add_history_arguments(hist)
+    from coach.sim.cli import add_arguments as add_simulate_arguments
+
     sim = sub.add_parser("simulate", help="generate a landmark sequence with its ground truth")
-    sim.add_argument("--exercise", "-e", required=True)
-    sim.add_argument("--scenario", default="good")
-    sim.add_argument("--seed", type=int, default=0)
-    sim.add_argument("--out", required=True, metavar="PATH.landmarks.jsonl")
+    add_simulate_arguments(sim)
     _poses_arg(sim)
     return parser
 
@@ -203,7 +202,7 @@ def dispatch(args: argparse.Namespace) -> int:
 
         return int(history_command(args) or 0)
     if args.command == "simulate":
-        from coach.sim.generator import simulate_command
+        from coach.sim.cli import simulate_command
 
         return simulate_command(args)
     raise AssertionError(args.command)

@@ -61,5 +61,5 @@ def test_pyttsx3_is_only_required_where_coach_uses_it():
     assert marker.evaluate({"sys_platform": "darwin"})
     assert marker.evaluate({"sys_platform": "win32"})
     assert not marker.evaluate({"sys_platform": "linux"})
-    speakers = (ROOT / "coach" / "voice" / "speakers.py").read_text()
-    assert 'if sys.platform in ("darwin", "win32"):' in speakers  # the only road to pyttsx3
+    audio = (ROOT / "coach" / "voice" / "audio.py").read_text()
+    assert 'if sys.platform in ("darwin", "win32"):' in audio  # the only road to pyttsx3

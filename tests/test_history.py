@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 
+from coach.commands.gate import daily_limit_event, limit_gate
 from coach.commands.history import (
     add_history_arguments,
-    daily_limit_event,
     history_command,
-    limit_gate,
     parse_since,
 )
 from coach.errors import CoachError

@@ -10,7 +10,7 @@ from coach.commands.run import LiveItem, LiveLoop, key_action
 from coach.core.cues import Priority
 from coach.core.exercises import load_exercise
 from coach.core.report import build_report
-from coach.voice.speakers import RecordingSpeaker, Status
+from coach.voice.prompts import RecordingSpeaker, Status
 
 FPS = 30.0
 

@@ -16,20 +16,16 @@ import pytest
 
 from coach.core.cues import Cue, Priority
 from coach.errors import CoachError
-from coach.voice.speakers import (
+from coach.voice.audio import (
     EspeakSynthesizer,
-    PrintSpeaker,
     ProcessPlayback,
     ProcessPlayer,
-    PromptQueue,
     Pyttsx3Synthesizer,
-    RecordingSpeaker,
     SpeechUnavailable,
-    Status,
-    VoiceSpeaker,
-    make_speaker,
     resolve_voice,
 )
+from coach.voice.prompts import PrintSpeaker, PromptQueue, RecordingSpeaker, Status
+from coach.voice.worker import VoiceSpeaker, make_speaker
 
 
 class FakeClock:

@@ -28,6 +28,7 @@ from coach.core.report import build_report, text_summary, write_json
 from coach.core.session import Session
 from coach.core.view import Prompts, overlay_state
 from coach.errors import CoachError
+from coach.voice.prompts import Speaker
 
 CAMERA_GIVE_UP_S = 60.0
 
@@ -50,14 +51,6 @@ class Estimator(Protocol):
 
 class Window(Protocol):
     def show(self, image: np.ndarray) -> int | None: ...
-
-    def close(self) -> None: ...
-
-
-class Speaker(Protocol):
-    def say(self, cue: Cue) -> None: ...
-
-    def flush(self, timeout_s: float = 5.0) -> bool: ...
 
     def close(self) -> None: ...
 
@@ -165,7 +158,6 @@ def key_action(code: int | str | None) -> str | None:
 class LiveStats:
     frames: int = 0
     seconds: float = 0.0
-    warnings: list[tuple[float, str]] = field(default_factory=list)
 
     @property
     def fps(self) -> float:
@@ -344,8 +336,8 @@ def _gate(args: argparse.Namespace, exercise: Exercise, speaker: Speaker) -> boo
     """Daily limits and pain follow-up before the set; False when the user declines."""
     if args.no_history:
         return True
-    from coach.commands.history import limit_gate
-    from coach.voice.speakers import PrintSpeaker
+    from coach.commands.gate import limit_gate
+    from coach.voice.prompts import PrintSpeaker
 
     def ask(question: str) -> bool:
         if sys.stdin is None or not sys.stdin.isatty():
@@ -366,7 +358,7 @@ def _gate(args: argparse.Namespace, exercise: Exercise, speaker: Speaker) -> boo
 
 def run_command(args: argparse.Namespace) -> int:
     exercise = load_exercise(args.exercise).with_variant(args.variant)
-    from coach.voice.speakers import make_speaker
+    from coach.voice.worker import make_speaker
 
     speaker = make_speaker(not args.no_voice, args.voice_rate, args.voice)
     camera = None
@@ -423,7 +415,7 @@ def _save(result: LiveResult, args: argparse.Namespace, started_at: datetime) ->
     )
     report["ended_by"] = result.ended_by
     if not args.no_history and result.session.frames:
-        from coach.commands.history import daily_limit_event
+        from coach.commands.gate import daily_limit_event
         from coach.io.config import load_config
         from coach.io.store import check_limits, save_report
 

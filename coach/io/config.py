@@ -23,19 +23,11 @@ from typing import Any
 
 import platformdirs
 
+from coach.core.limits import Limits
 from coach.errors import CoachError
 
 ENV_VAR = "COACH_CONFIG"
 APP_NAME = "coach"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Daily limits; a new session that would pass one asks for confirmation first."""
-
-    sessions_per_exercise_per_day: int = 3
-    sessions_per_day: int = 6
-    minutes_per_day: float = 30.0
 
 
 @dataclass(frozen=True)

@@ -118,27 +118,50 @@ def read_landmarks(path: str | Path) -> tuple[LandmarkHeader, Iterator[PoseFrame
     return header, frames()
 
 
-def _rows(arr: np.ndarray | None) -> list[list[float]] | None:
+@dataclass(frozen=True)
+class Rounding:
+    """Decimals written per column; coarser rounding keeps shipped samples small."""
+
+    world: int = 5
+    image: int = 5
+    visibility: int = 5
+
+
+FULL = Rounding()
+
+def _rows(arr: np.ndarray | None, xyz: int, vis: int) -> list[list[float]] | None:
     if arr is None:
         return None
-    return [[round(float(v), 5) for v in row] for row in arr]
+    return [[round(float(v), xyz) for v in row[:3]] + [round(float(row[3]), vis)] for row in arr]
 
 
-def frame_record(frame: PoseFrame) -> dict[str, Any]:
-    return {"t": round(frame.t, 4), "world": _rows(frame.world), "image": _rows(frame.image)}
+def frame_record(frame: PoseFrame, rounding: Rounding = FULL) -> dict[str, Any]:
+    return {
+        "t": round(frame.t, 4),
+        "world": _rows(frame.world, rounding.world, rounding.visibility),
+        "image": _rows(frame.image, rounding.image, rounding.visibility),
+    }
 
 
 class LandmarkWriter:
     """Streams frames to a landmark file; usable as a context manager."""
 
-    def __init__(self, path: str | Path, fps: float | None, source: str, **extra: Any) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        fps: float | None,
+        source: str,
+        rounding: Rounding = FULL,
+        **extra: Any,
+    ) -> None:
         self.path = Path(path)
+        self.rounding = rounding
         self._fh: IO[str] = self.path.open("w", encoding="utf-8")
         header = {"format": FORMAT, "version": VERSION, "fps": fps, "source": source, **extra}
         self._fh.write(json.dumps(header) + "\n")
 
     def write(self, frame: PoseFrame) -> None:
-        self._fh.write(json.dumps(frame_record(frame), separators=(",", ":")) + "\n")
+        self._fh.write(json.dumps(frame_record(frame, self.rounding), separators=(",", ":")) + "\n")
 
     def close(self) -> None:
         self._fh.close()

@@ -5,355 +5,38 @@ needs a professional, not more stretching. A coach that forgets every session ca
 so every session, rep and safety event goes into SQLite. Only numbers (and the coach's own
 messages) are stored, never camera frames.
 
-Several processes may write at once (a batch `coach score --jobs`), so the database runs in WAL
-mode with a busy timeout and every session is written in one `BEGIN IMMEDIATE` transaction. A
-corrupt file is never overwritten: it is renamed to `<name>.corrupt-<timestamp>` with a notice and
-a fresh database is started.
+Every session is written in one `BEGIN IMMEDIATE` transaction. This module holds the SQL that
+writes and reads sessions; the file, its schema and safe opening are database.py; the rules
+over the records (daily limits, pain follow-up) are core/limits.py.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import closing, contextmanager
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import platformdirs
+from coach.core import limits as limits_rule
+from coach.core.limits import EPOCH, PAIN_WINDOW, Limits, LimitWarning, PainFollowup, day_start
+from coach.core.records import EventRecord, PainStop, RepRecord, SessionRecord, iso_utc
 
-from coach.errors import CoachError
-from coach.io.config import Limits
-
-ENV_VAR = "COACH_DB"
-APP_NAME = "coach"
-DB_NAME = "history.sqlite3"
-BUSY_TIMEOUT_S = 30.0
-PAIN_WINDOW = timedelta(days=7)
-
-Kind = Literal["live", "scored"]
-DbPath = str | os.PathLike[str]
-Notice = Callable[[str], None]
-
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-# SQLITE_CORRUPT and SQLITE_NOTADB: the file itself is bad (unlike "locked" or "busy").
-_CORRUPT_CODES = {11, 26}
-
-_V1 = """
-CREATE TABLE sessions (
-    id          INTEGER PRIMARY KEY,
-    exercise    TEXT NOT NULL,
-    started_at  TEXT NOT NULL,            -- ISO 8601, UTC
-    duration_s  REAL NOT NULL,
-    source      TEXT,
-    kind        TEXT NOT NULL CHECK (kind IN ('live', 'scored')),
-    partial     INTEGER NOT NULL DEFAULT 0,
-    verdict     TEXT
-);
-CREATE INDEX sessions_started_at ON sessions (started_at);
-CREATE TABLE reps (
-    id            INTEGER PRIMARY KEY,
-    session_id    INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
-    side          TEXT,
-    start_s       REAL,
-    end_s         REAL,
-    hold_s        REAL,
-    target_hold_s REAL,
-    peak_deg      TEXT,                    -- JSON object {angle: degrees}
-    ok            INTEGER
-);
-CREATE INDEX reps_session ON reps (session_id);
-CREATE TABLE events (
-    id          INTEGER PRIMARY KEY,
-    session_id  INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
-    type        TEXT NOT NULL,
-    start_s     REAL,
-    end_s       REAL,
-    angle       TEXT,
-    value       REAL,
-    "limit"     REAL,
-    message     TEXT
-);
-CREATE INDEX events_session ON events (session_id);
-"""
-
-# v2: a session started past a daily limit with --force is marked, and the frame counts are kept
-# so a session with little pose coverage can be told apart from a poor one.
-_V2 = """
-ALTER TABLE sessions ADD COLUMN forced INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE sessions ADD COLUMN frames INTEGER;
-ALTER TABLE sessions ADD COLUMN frames_with_pose INTEGER;
-CREATE INDEX events_type ON events (type);
-"""
-
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)  # MIGRATIONS[i] takes user_version i to i + 1
-SCHEMA_VERSION = len(MIGRATIONS)
-
-
-# ---------------------------------------------------------------------------------------------
-# Records
-
-
-@dataclass(frozen=True)
-class RepRecord:
-    side: str | None
-    start_s: float | None
-    end_s: float | None
-    hold_s: float | None
-    target_hold_s: float | None
-    peak_deg: dict[str, float | None]
-    ok: bool | None
-
-
-@dataclass(frozen=True)
-class EventRecord:
-    type: str
-    start_s: float | None
-    end_s: float | None
-    angle: str | None
-    value: float | None
-    limit: float | None
-    message: str | None
-
-
-@dataclass(frozen=True)
-class SessionRecord:
-    id: int
-    exercise: str
-    started_at: datetime  # aware, UTC
-    duration_s: float
-    source: str | None
-    kind: str
-    partial: bool
-    forced: bool
-    verdict: str | None
-    frames: int | None
-    frames_with_pose: int | None
-    reps: tuple[RepRecord, ...]
-    events: tuple[EventRecord, ...]
-
-    def event_count(self, event_type: str) -> int:
-        return sum(1 for e in self.events if e.type == event_type)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form, with the reps and events in the report contract's shape."""
-        return {
-            "id": self.id,
-            "exercise": self.exercise,
-            "started_at": _iso(self.started_at),
-            "duration_s": self.duration_s,
-            "source": self.source,
-            "kind": self.kind,
-            "partial": self.partial,
-            "forced": self.forced,
-            "verdict": self.verdict,
-            "frames": self.frames,
-            "frames_with_pose": self.frames_with_pose,
-            "reps": [asdict(r) for r in self.reps],
-            "events": [asdict(e) for e in self.events],
-        }
-
-
-@dataclass(frozen=True)
-class PainStop:
-    session_id: int
-    exercise: str
-    at: datetime  # session start plus the event's start_s, UTC
-
-
-@dataclass(frozen=True)
-class LimitWarning:
-    """A daily limit a new session would pass; `value` is what has been done today."""
-
-    key: str  # the config key: sessions_per_exercise_per_day, sessions_per_day, minutes_per_day
-    value: float
-    limit: float
-    message: str
-
-
-@dataclass(frozen=True)
-class PainFollowup:
-    """What to say at the start of a session after a pain stop, and what to ask."""
-
-    firm: bool  # True: two pain stops within PAIN_WINDOW, see a professional first
-    message: str
-    question: str  # a yes/no question; "no" means: do not start
-
-
-# ---------------------------------------------------------------------------------------------
-# Opening, corruption, migrations
-
-
-def default_db_path() -> Path:
-    return Path(platformdirs.user_data_dir(APP_NAME)) / DB_NAME
-
-
-def resolve_db_path(flag: DbPath | None = None, env: Mapping[str, str] | None = None) -> Path:
-    """--db PATH, else COACH_DB, else the platform's user data folder."""
-    if flag:
-        return Path(flag).expanduser()
-    env = os.environ if env is None else env
-    if env.get(ENV_VAR):
-        return Path(env[ENV_VAR]).expanduser()
-    return default_db_path()
-
-
-def _stderr_notice(text: str) -> None:
-    print(f"coach: {text}", file=sys.stderr)
-
-
-def _is_corrupt_error(exc: sqlite3.DatabaseError) -> bool:
-    return getattr(exc, "sqlite_errorcode", None) in _CORRUPT_CODES
-
-
-def _looks_like_sqlite(path: Path) -> bool:
-    """An empty file is a valid empty database to SQLite; anything else needs the magic header."""
-    size = path.stat().st_size
-    if size == 0:
-        return True
-    with path.open("rb") as f:
-        return f.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
-
-
-def _aside_name(path: Path, now: datetime) -> Path:
-    """`<name>.corrupt-<timestamp>`, with a counter if that exists: never overwrite a copy."""
-    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    candidate = path.with_name(f"{path.name}.corrupt-{stamp}")
-    n = 2
-    while candidate.exists():
-        candidate = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
-        n += 1
-    return candidate
-
-
-def set_aside(path: Path, reason: str, notice: Notice = _stderr_notice) -> Path:
-    """Move a damaged database (and its -wal/-shm/-journal) aside so a fresh one can start."""
-    target = _aside_name(path, datetime.now(UTC))
-    try:
-        path.rename(target)
-    except FileNotFoundError:
-        return target  # another process set it aside first
-    for suffix in ("-wal", "-shm", "-journal"):
-        side = path.with_name(path.name + suffix)
-        if side.exists():
-            side.rename(target.with_name(target.name + suffix))
-    notice(
-        f"history database {path} is damaged ({reason}); moved it to {target.name} "
-        "and started a new one"
-    )
-    return target
-
-
-def _check_integrity(path: Path) -> str | None:
-    """None if the file is usable, else why not. Locked or busy is not damage."""
-    if not path.exists():
-        return None
-    if not _looks_like_sqlite(path):
-        return "not an SQLite file"
-    try:
-        with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)) as conn:
-            rows = conn.execute("PRAGMA quick_check").fetchall()
-    except sqlite3.DatabaseError as exc:
-        if _is_corrupt_error(exc):
-            return str(exc)
-        raise
-    if rows != [("ok",)]:
-        return f"integrity check: {rows[0][0]}"
-    return None
-
-
-def _configure(conn: sqlite3.Connection) -> None:
-    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-    conn.execute("PRAGMA foreign_keys = ON")
-    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-    if str(mode).lower() != "wal":
-        raise CoachError(
-            f"the history database could not switch to WAL mode (got {mode!r})",
-            "put it on a local disk with --db PATH or COACH_DB",
-        )
-
-
-@contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE: take the write lock up front so concurrent writers queue, never deadlock."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-
-
-def _refuse_newer(conn: sqlite3.Connection, path: Path | str) -> None:
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version > SCHEMA_VERSION:
-        raise CoachError(
-            f"history database {path} has schema version {version}, newer than this coach "
-            f"understands ({SCHEMA_VERSION})",
-            "update coach, or use another file with --db PATH",
-        )
-
-
-def migrate(conn: sqlite3.Connection, path: Path | str = "") -> int:
-    """Bring the schema up to SCHEMA_VERSION, one step at a time, each step atomic."""
-    with transaction(conn):
-        _refuse_newer(conn, path)
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        for step in range(version, SCHEMA_VERSION):
-            for statement in MIGRATIONS[step].split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {step + 1}")
-    return SCHEMA_VERSION
-
-
-def open_db(db: DbPath | None = None, notice: Notice = _stderr_notice) -> sqlite3.Connection:
-    """Open (creating or migrating) the store; a damaged file is set aside, not overwritten."""
-    path = resolve_db_path(db)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        reason = _check_integrity(path)
-        if reason:
-            set_aside(path, reason, notice)
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-    except (OSError, sqlite3.OperationalError) as exc:
-        raise CoachError(
-            f"cannot open the history database {path} ({exc})",
-            f"check the folder's permissions, or choose another file with --db PATH or {ENV_VAR}",
-        ) from exc
-    try:
-        _refuse_newer(conn, path)  # before WAL mode rewrites the header of a file we must not touch
-        _configure(conn)
-        migrate(conn, path)
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-@contextmanager
-def connect(db: DbPath | None = None) -> Iterator[sqlite3.Connection]:
-    conn = open_db(db)
-    try:
-        yield conn
-    finally:
-        conn.close()
-
+# ENV_VAR, SCHEMA_VERSION, resolve_db_path and set_aside are re-exported: callers reach the
+# history through this one module.
+from coach.io.database import (  # noqa: F401
+    ENV_VAR,
+    SCHEMA_VERSION,
+    DbPath,
+    Kind,
+    connect,
+    resolve_db_path,
+    set_aside,
+    transaction,
+)
 
 # ---------------------------------------------------------------------------------------------
 # Writing
-
-
-def _iso(moment: datetime) -> str:
-    """One fixed UTC format, so ISO strings sort and compare as times in SQL."""
-    if moment.tzinfo is None:
-        raise ValueError("history needs timezone-aware datetimes (use datetime.now(UTC))")
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _parse_iso(text: str) -> datetime:
@@ -417,7 +100,7 @@ def save_report(
             " forced, verdict, frames, frames_with_pose) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 str(report["exercise"]),
-                _iso(started_at),
+                iso_utc(started_at),
                 float(report["duration_s"]),
                 None if report["source"] is None else str(report["source"]),
                 kind,
@@ -523,10 +206,10 @@ def _filters(
         params.append(exercise)
     if since is not None:
         clauses.append("started_at >= ?")
-        params.append(_iso(since))
+        params.append(iso_utc(since))
     if until is not None:
         clauses.append("started_at < ?")
-        params.append(_iso(until))
+        params.append(iso_utc(until))
     if kinds is not None:
         clauses.append(f"kind IN ({', '.join('?' for _ in kinds)})")
         params.extend(kinds)
@@ -595,7 +278,7 @@ def pain_stops_since(
     )
     # A session may start before `since` and stop for pain after it: look back one day.
     with connect(db) as conn:
-        rows = conn.execute(sql, (_iso(since - timedelta(days=1)),)).fetchall()
+        rows = conn.execute(sql, (iso_utc(since - timedelta(days=1)),)).fetchall()
     stops = [
         PainStop(sid, ex, _parse_iso(at) + timedelta(seconds=start_s or 0.0))
         for sid, ex, at, start_s in rows
@@ -607,14 +290,7 @@ def pain_stops_since(
 
 
 # ---------------------------------------------------------------------------------------------
-# Limits and pain follow-up (pure over the store: the clock comes in as `now`)
-
-
-def day_start(now: datetime) -> datetime:
-    """Midnight of `now`'s calendar day in `now`'s own time zone: the user's "today"."""
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware (e.g. datetime.now().astimezone())")
-    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+# Limits and pain follow-up: the store fetches the records, core/limits.py decides
 
 
 def check_limits(
@@ -624,81 +300,18 @@ def check_limits(
     limits: Limits | None = None,
     planned_s: float = 0.0,
 ) -> list[LimitWarning]:
-    """Daily limits a new session of `exercise` at `now` would pass.
-
-    Only live sessions count: scoring old recordings is not stretching today.
-    """
-    limits = limits or Limits()
+    """Daily limits a new session of `exercise` at `now` would pass (see limits.new_session)."""
     start = day_start(now)
     today = recent_sessions(db, since=start, until=start + timedelta(days=1), kinds=("live",))
-    same = [s for s in today if s.exercise == exercise]
-    minutes = sum(s.duration_s for s in today) / 60.0
-    warnings: list[LimitWarning] = []
-    if len(same) + 1 > limits.sessions_per_exercise_per_day:
-        warnings.append(
-            LimitWarning(
-                "sessions_per_exercise_per_day",
-                len(same),
-                limits.sessions_per_exercise_per_day,
-                f"You have already done {_count(len(same), 'session')} of {exercise} today; "
-                f"your daily limit is {limits.sessions_per_exercise_per_day}. Stretching the same "
-                "joints again and again can leave them sore and swollen; it is wiser to rest now.",
-            )
-        )
-    if len(today) + 1 > limits.sessions_per_day:
-        warnings.append(
-            LimitWarning(
-                "sessions_per_day",
-                len(today),
-                limits.sessions_per_day,
-                f"You have already done {_count(len(today), 'stretching session')} today; "
-                f"your daily limit is {limits.sessions_per_day}. Rest is part of the exercise.",
-            )
-        )
-    if minutes >= limits.minutes_per_day or minutes + planned_s / 60.0 > limits.minutes_per_day:
-        warnings.append(
-            LimitWarning(
-                "minutes_per_day",
-                round(minutes, 1),
-                limits.minutes_per_day,
-                f"You have stretched for {minutes:.0f} minutes today; your daily limit is "
-                f"{limits.minutes_per_day:g} minutes. More is not better for your back.",
-            )
-        )
-    return warnings
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
-
-
-FIRM_MESSAGE = (
-    "You stopped because of pain {n} times in the last 7 days. Pain that comes back needs a "
-    "doctor or physiotherapist, not more stretching. Please see one before you continue with "
-    "these stretches."
-)
-FIRM_QUESTION = "Has a doctor or physiotherapist told you it is fine to continue?"
-REMINDER_MESSAGE = (
-    "Last time you stopped because of pain. Only stretch if the pain has gone, and stop at once "
-    "if anything hurts."
-)
-REMINDER_QUESTION = "Has the pain gone completely?"
+    return limits_rule.new_session(today, exercise, limits or Limits(), planned_s)
 
 
 def pain_followup(db: DbPath | None, now: datetime) -> PainFollowup | None:
-    """What to say before a session that follows a pain stop, or None.
-
-    Two or more pain stops in the 7 days before `now` give a firm recommendation to see a
-    professional. Otherwise, a pain stop since the last live session that went without one gives
-    a reminder and the question whether the pain has gone.
-    """
-    recent = pain_stops_since(db, now - PAIN_WINDOW, until=now + timedelta(microseconds=1))
-    if len(recent) >= 2:
-        return PainFollowup(True, FIRM_MESSAGE.format(n=len(recent)), FIRM_QUESTION)
-    since = _last_clean_live_session(db, now) or datetime(1970, 1, 1, tzinfo=UTC)
-    if pain_stops_since(db, since, until=now + timedelta(microseconds=1)):
-        return PainFollowup(False, REMINDER_MESSAGE, REMINDER_QUESTION)
-    return None
+    """What to say before a session that follows a pain stop, or None (see limits.pain_followup)."""
+    last_clean = _last_clean_live_session(db, now)
+    since = min(now - PAIN_WINDOW, last_clean or EPOCH)
+    stops = pain_stops_since(db, since, until=now + timedelta(microseconds=1))
+    return limits_rule.pain_followup(stops, last_clean, now)
 
 
 def _last_clean_live_session(db: DbPath | None, now: datetime) -> datetime | None:
@@ -709,5 +322,5 @@ def _last_clean_live_session(db: DbPath | None, now: datetime) -> datetime | Non
         " AND e.type = 'pain_stop') ORDER BY started_at DESC, id DESC LIMIT 1"
     )
     with connect(db) as conn:
-        row = conn.execute(sql, (_iso(now),)).fetchone()
+        row = conn.execute(sql, (iso_utc(now),)).fetchone()
     return None if row is None else _parse_iso(row[0])

@@ -1,166 +1,41 @@
-"""The only module that draws with cv2: skeleton, gauges, hold timer, counters, prompts.
+"""With draw.py, the only place that draws with cv2: skeleton, gauges, hold timer, counters,
+prompts.
 
-Every size is scaled by the frame height so 640x360 and 1280x720 look alike. Text goes
-through Pillow with the DejaVu fonts matplotlib ships: Hershey fonts have no degree sign
-and read poorly when small. Rendered text is cached, as the same strings recur every frame.
+Every size is scaled by the frame height so 640x360 and 1280x720 look alike. The text and
+shape primitives (Pillow text, translucent panels) and the palette are in draw.py.
 """
 
 from __future__ import annotations
 
 import math
-from functools import lru_cache
-from pathlib import Path
 
 import cv2
-import matplotlib
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
 
 from coach.core.exercises import Exercise
 from coach.core.landmarks import INDEX, SKELETON_EDGES, PoseFrame
 from coach.core.view import Gauge, OverlayState
-
-# Colours are BGR.
-WHITE = (255, 255, 255)
-INK = (24, 24, 24)
-MUTED = (180, 180, 180)
-GREEN = (90, 200, 70)
-AMBER = (0, 175, 255)
-RED = (50, 50, 225)
-BANNER_RED = (30, 30, 200)
-TRACK = (90, 90, 90)
-LEFT_BODY = (60, 160, 255)  # the person's left side: orange
-RIGHT_BODY = (230, 190, 60)  # the person's right side: sky blue
-MID_BODY = (235, 235, 235)
+from coach.ui.draw import (
+    AMBER,
+    BANNER_RED,
+    GREEN,
+    INK,
+    LEFT_BODY,
+    MID_BODY,
+    MUTED,
+    RED,
+    RIGHT_BODY,
+    TRACK,
+    WHITE,
+    panel,
+    put_text,
+    px,
+    text_size,
+    wrap_lines,
+)
 
 MIN_VISIBILITY = 0.3  # joints below this are not drawn
 FAINT_VISIBILITY = 0.6  # joints below this are drawn thinner (the far side of a side view)
-
-_FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-
-
-# ----- text --------------------------------------------------------------------------------
-@lru_cache(maxsize=32)
-def _font(size_px: int, bold: bool) -> ImageFont.FreeTypeFont:
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    return ImageFont.truetype(str(_FONT_DIR / name), size_px)
-
-
-@lru_cache(maxsize=512)
-def _text_mask(text: str, size_px: int, bold: bool) -> np.ndarray:
-    """Coverage (0..1 float32) of one line of text, as tall as the font's line."""
-    font = _font(size_px, bold)
-    ascent, descent = font.getmetrics()
-    width = max(1, math.ceil(font.getlength(text)) + 2)
-    img = Image.new("L", (width, ascent + descent), 0)
-    ImageDraw.Draw(img).text((1, 0), text, font=font, fill=255)
-    return np.asarray(img, dtype=np.float32) / 255.0
-
-
-def text_size(text: str, size_px: int, bold: bool = True) -> tuple[int, int]:
-    h, w = _text_mask(text, max(6, int(size_px)), bold).shape
-    return w, h
-
-
-def put_text(
-    img: np.ndarray,
-    text: str,
-    org: tuple[int, int],
-    size_px: float,
-    color: tuple[int, int, int] = WHITE,
-    bold: bool = True,
-    anchor: str = "lt",
-    shadow: bool = False,
-) -> tuple[int, int, int, int]:
-    """Draw one line; anchor is x in l/c/r and y in t/m/b. Returns its box x0, y0, x1, y1."""
-    size = max(6, round(size_px))
-    mask = _text_mask(text, size, bold)
-    h, w = mask.shape
-    x = org[0] - {"l": 0, "c": w // 2, "r": w}[anchor[0]]
-    y = org[1] - {"t": 0, "m": h // 2, "b": h}[anchor[1]]
-    if shadow:
-        off = max(1, size // 16)
-        _blend_mask(img, mask, x + off, y + off, INK, 0.8)
-    _blend_mask(img, mask, x, y, color, 1.0)
-    return x, y, x + w, y + h
-
-
-def _blend_mask(
-    img: np.ndarray, mask: np.ndarray, x: int, y: int, color: tuple[int, int, int], alpha: float
-) -> None:
-    h, w = mask.shape
-    x0, y0 = max(0, x), max(0, y)
-    x1, y1 = min(img.shape[1], x + w), min(img.shape[0], y + h)
-    if x1 <= x0 or y1 <= y0:
-        return
-    a = mask[y0 - y : y1 - y, x0 - x : x1 - x]
-    if alpha != 1.0:
-        a = a * np.float32(alpha)
-    roi = img[y0:y1, x0:x1]
-    paint = np.empty_like(roi)
-    paint[:] = color
-    # blendLinear is OpenCV's per-pixel weighted sum: several times faster than numpy floats
-    img[y0:y1, x0:x1] = cv2.blendLinear(paint, roi, a, 1.0 - a)
-
-
-def wrap_lines(text: str, size_px: float, max_w: int, max_lines: int = 2) -> list[str]:
-    """Greedy word wrap by rendered width; the last line ends in an ellipsis if cut."""
-    size = max(6, round(size_px))
-    words = text.split()
-    lines: list[str] = []
-    line = ""
-    for word in words:
-        trial = f"{line} {word}".strip()
-        if text_size(trial, size)[0] <= max_w or not line:
-            line = trial
-        else:
-            lines.append(line)
-            line = word
-    if line:
-        lines.append(line)
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        last = lines[-1]
-        while last and text_size(last + "…", size)[0] > max_w:
-            last = last[:-1]
-        lines[-1] = last.rstrip() + "…"
-    return lines
-
-
-# ----- shapes ------------------------------------------------------------------------------
-@lru_cache(maxsize=64)
-def _panel_mask(w: int, h: int, radius: int, alpha: float) -> np.ndarray:
-    """Coverage of a (rounded) rectangle times its opacity; cached as panels recur."""
-    r = min(radius, w // 2, h // 2)
-    if r <= 0:
-        return np.full((h, w), alpha, np.float32)
-    m = np.zeros((h, w), np.float32)
-    cv2.rectangle(m, (r, 0), (w - 1 - r, h - 1), 1.0, -1)
-    cv2.rectangle(m, (0, r), (w - 1, h - 1 - r), 1.0, -1)
-    for cx, cy in ((r, r), (w - 1 - r, r), (r, h - 1 - r), (w - 1 - r, h - 1 - r)):
-        cv2.circle(m, (cx, cy), r, 1.0, -1, cv2.LINE_AA)
-    return m * np.float32(alpha)
-
-
-def panel(
-    img: np.ndarray,
-    box: tuple[int, int, int, int],
-    color: tuple[int, int, int] = INK,
-    alpha: float = 0.65,
-    radius: int = 0,
-) -> None:
-    """A translucent (optionally rounded) rectangle, blended in place."""
-    x0, y0, x1, y1 = box
-    x0, y0 = max(0, x0), max(0, y0)
-    x1, y1 = min(img.shape[1], x1), min(img.shape[0], y1)
-    if x1 <= x0 or y1 <= y0:
-        return
-    mask = _panel_mask(x1 - x0, y1 - y0, radius, alpha)
-    _blend_mask(img, mask, x0, y0, color, 1.0)
-
-
-def _px(v: float) -> int:
-    return max(1, round(v))
 
 
 # ----- skeleton ----------------------------------------------------------------------------
@@ -188,14 +63,14 @@ def image_points(pose: PoseFrame, width: int, height: int, mirror: bool) -> dict
 
 def draw_skeleton(img: np.ndarray, pose: PoseFrame, mirror: bool, s: float) -> None:
     pts = image_points(pose, img.shape[1], img.shape[0], mirror)
-    thick = _px(4 * s)
+    thick = px(4 * s)
     for a, b in SKELETON_EDGES:
         if a in pts and b in pts:
             pa, pb = pts[a], pts[b]
             faint = min(pa[2], pb[2]) < FAINT_VISIBILITY
             colour = _side_colour(a) if a[:4] == b[:4] else MID_BODY
-            cv2.line(img, pa[:2], pb[:2], INK, thick + _px(3 * s), cv2.LINE_AA)
-            cv2.line(img, pa[:2], pb[:2], colour, _px(thick / 2) if faint else thick, cv2.LINE_AA)
+            cv2.line(img, pa[:2], pb[:2], INK, thick + px(3 * s), cv2.LINE_AA)
+            cv2.line(img, pa[:2], pb[:2], colour, px(thick / 2) if faint else thick, cv2.LINE_AA)
     for name, (x, y, vis) in pts.items():
         if name.startswith(
             (
@@ -211,8 +86,8 @@ def draw_skeleton(img: np.ndarray, pose: PoseFrame, mirror: bool, s: float) -> N
             )
         ):
             continue
-        r = _px((4 if vis >= FAINT_VISIBILITY else 3) * s)
-        cv2.circle(img, (x, y), r + _px(1.5 * s), INK, -1, cv2.LINE_AA)
+        r = px((4 if vis >= FAINT_VISIBILITY else 3) * s)
+        cv2.circle(img, (x, y), r + px(1.5 * s), INK, -1, cv2.LINE_AA)
         cv2.circle(img, (x, y), r, _side_colour(name), -1, cv2.LINE_AA)
 
 
@@ -259,13 +134,13 @@ def draw_gauge(
 ) -> None:
     """A half-dial: grey track, green target band, red zone past the limit, a needle."""
     x0, y0, x1, y1 = box
-    panel(img, box, INK, 0.62, _px(12 * s))
+    panel(img, box, INK, 0.62, px(12 * s))
     w = x1 - x0
     label_px = 17 * s
     value_px = 30 * s
     r = int(min(w * 0.36, (y1 - y0) * 0.42))
-    centre = ((x0 + x1) // 2, y0 + _px(12 * s) + r)
-    thick = _px(max(6, r * 0.2))
+    centre = ((x0 + x1) // 2, y0 + px(12 * s) + r)
+    thick = px(max(6, r * 0.2))
     _arc(img, centre, r, 0.0, 1.0, TRACK, thick)
     lo_f, hi_f = g.fraction(g.target[0]), g.fraction(g.target[1])
     _arc(img, centre, r, lo_f, hi_f, GREEN, thick)
@@ -279,23 +154,23 @@ def draw_gauge(
         _on_arc(centre, r - thick / 2, lim_f),
         _on_arc(centre, r + thick / 2, lim_f),
         WHITE,
-        _px(2 * s),
+        px(2 * s),
         cv2.LINE_AA,
     )
     colour = gauge_colour(g, attempting)
     if g.seen:
         tip = _on_arc(centre, r + thick // 2, g.fraction(g.value))
-        cv2.line(img, centre, tip, INK, _px(7 * s), cv2.LINE_AA)
-        cv2.line(img, centre, tip, WHITE, _px(4 * s), cv2.LINE_AA)
+        cv2.line(img, centre, tip, INK, px(7 * s), cv2.LINE_AA)
+        cv2.line(img, centre, tip, WHITE, px(4 * s), cv2.LINE_AA)
         text = f"{deg(g.value)}°"
     else:
         text = "not seen"
-    hub = _px(6 * s)
+    hub = px(6 * s)
     cv2.circle(img, centre, hub, WHITE, -1, cv2.LINE_AA)
     put_text(
         img,
         text,
-        (centre[0], centre[1] + hub + _px(2 * s)),
+        (centre[0], centre[1] + hub + px(2 * s)),
         value_px if g.seen else value_px * 0.6,
         colour,
         anchor="ct",
@@ -306,23 +181,23 @@ def draw_gauge(
     put_text(
         img,
         g.label,
-        (centre[0], y1 - _px(8 * s) - int(label_px * 1.2)),
+        (centre[0], y1 - px(8 * s) - int(label_px * 1.2)),
         label_px,
         WHITE,
         anchor="cb",
     )
     put_text(
-        img, band, (centre[0], y1 - _px(8 * s)), label_px * 0.85, MUTED, bold=False, anchor="cb"
+        img, band, (centre[0], y1 - px(8 * s)), label_px * 0.85, MUTED, bold=False, anchor="cb"
     )
 
 
 def gauge_boxes(n: int, w: int, h: int, top: int, bottom: int, s: float) -> list[tuple]:
     """Gauges stack down the right edge; more than fit go in a second column."""
-    gw, gh, gap = _px(200 * s), _px(190 * s), _px(10 * s)
+    gw, gh, gap = px(200 * s), px(190 * s), px(10 * s)
     avail = bottom - top
     rows = max(1, min(n, (avail + gap) // (gh + gap)))
     if rows < n and n <= 2:
-        gh = max(_px(120 * s), (avail - gap * (n - 1)) // n)
+        gh = max(px(120 * s), (avail - gap * (n - 1)) // n)
         rows = n
     boxes = []
     for i in range(n):
@@ -336,55 +211,55 @@ def gauge_boxes(n: int, w: int, h: int, top: int, bottom: int, s: float) -> list
 # ----- status ------------------------------------------------------------------------------
 def _dots(img, x: int, y: int, done: int, target: int, s: float) -> int:
     """Filled dots for reps done out of target (extra reps add dots); returns the end x."""
-    r = _px(7 * s)
+    r = px(7 * s)
     for i in range(max(target, done)):
-        cx = x + r + i * (2 * r + _px(6 * s))
+        cx = x + r + i * (2 * r + px(6 * s))
         if i < done:
             cv2.circle(img, (cx, y), r, GREEN, -1, cv2.LINE_AA)
         else:
-            cv2.circle(img, (cx, y), r, MUTED, _px(2 * s), cv2.LINE_AA)
-    return x + max(target, done) * (2 * r + _px(6 * s))
+            cv2.circle(img, (cx, y), r, MUTED, px(2 * s), cv2.LINE_AA)
+    return x + max(target, done) * (2 * r + px(6 * s))
 
 
 def draw_top_bar(img: np.ndarray, state: OverlayState, s: float) -> int:
     """Exercise and phase on the left, rep counters on the right; returns the bar's bottom."""
     w = img.shape[1]
-    bar_h = _px(56 * s)
+    bar_h = px(56 * s)
     panel(img, (0, 0, w, bar_h), INK, 0.72)
-    pad = _px(16 * s)
+    pad = px(16 * s)
     mid = bar_h // 2
     _, _, nx1, _ = put_text(img, state.exercise_name, (pad, mid), 22 * s, WHITE, anchor="lm")
     pill_px = 19 * s
     tw, th = text_size(state.phase_text, int(pill_px))
-    px0 = nx1 + _px(14 * s)
+    px0 = nx1 + px(14 * s)
     colour = GREEN if state.holding else RED if state.phase == "stopped" else (160, 110, 40)
     panel(
         img,
-        (px0, mid - th // 2 - _px(4 * s), px0 + tw + 2 * _px(12 * s), mid + th // 2 + _px(4 * s)),
+        (px0, mid - th // 2 - px(4 * s), px0 + tw + 2 * px(12 * s), mid + th // 2 + px(4 * s)),
         colour,
         0.95,
-        _px(14 * s),
+        px(14 * s),
     )
-    put_text(img, state.phase_text, (px0 + _px(12 * s), mid), pill_px, WHITE, anchor="lm")
+    put_text(img, state.phase_text, (px0 + px(12 * s), mid), pill_px, WHITE, anchor="lm")
     _rep_counters(img, state, w - pad, mid, s)
     return bar_h
 
 
 def _rep_counters(img, state: OverlayState, right: int, mid: int, s: float) -> None:
     items = [("Right", "right"), ("Left", "left")] if "right" in state.reps else [("Reps", "total")]
-    r = _px(7 * s)
-    gap = _px(22 * s)
+    r = px(7 * s)
+    gap = px(22 * s)
     widths = []
     for label, key in items:
         n = max(state.target_reps, state.reps.get(key, 0))
-        widths.append(text_size(label, int(17 * s))[0] + _px(8 * s) + n * (2 * r + _px(6 * s)))
+        widths.append(text_size(label, int(17 * s))[0] + px(8 * s) + n * (2 * r + px(6 * s)))
     x = right - sum(widths) - gap * (len(items) - 1)
     for (label, key), width in zip(items, widths, strict=True):
         active = state.side == key
         _, _, lx1, _ = put_text(
             img, label, (x, mid), 17 * s, WHITE if active or key == "total" else MUTED, anchor="lm"
         )
-        _dots(img, lx1 + _px(8 * s), mid, state.reps.get(key, 0), state.target_reps, s)
+        _dots(img, lx1 + px(8 * s), mid, state.reps.get(key, 0), state.target_reps, s)
         x += width + gap
 
 
@@ -393,17 +268,17 @@ def draw_hold(img: np.ndarray, state: OverlayState, top: int, s: float) -> None:
     remaining = state.hold_remaining_s
     if remaining is None:
         return
-    r = _px(62 * s)
-    pad = _px(16 * s)
-    centre = (pad + r + _px(10 * s), top + pad + r + _px(10 * s))
+    r = px(62 * s)
+    pad = px(16 * s)
+    centre = (pad + r + px(10 * s), top + pad + r + px(10 * s))
     panel(
         img,
-        (pad, top + pad, pad + 2 * r + _px(20 * s), top + pad + 2 * r + _px(52 * s)),
+        (pad, top + pad, pad + 2 * r + px(20 * s), top + pad + 2 * r + px(52 * s)),
         INK,
         0.62,
-        _px(14 * s),
+        px(14 * s),
     )
-    thick = _px(10 * s)
+    thick = px(10 * s)
     cv2.circle(img, centre, r - thick // 2, TRACK, thick, cv2.LINE_AA)
     frac = 1.0 - remaining / state.target_hold_s if state.target_hold_s > 0 else 1.0
     colour = GREEN if state.holding else AMBER
@@ -425,7 +300,7 @@ def draw_hold(img: np.ndarray, state: OverlayState, top: int, s: float) -> None:
     else:
         put_text(img, "✓", centre, 64 * s, GREEN, anchor="cm")
         caption = f"held {state.hold_s:.0f}s"
-    put_text(img, caption, (centre[0], centre[1] + r + _px(6 * s)), 18 * s, MUTED, anchor="ct")
+    put_text(img, caption, (centre[0], centre[1] + r + px(6 * s)), 18 * s, MUTED, anchor="ct")
 
 
 def draw_instruction(img: np.ndarray, text: str, s: float) -> int:
@@ -434,14 +309,14 @@ def draw_instruction(img: np.ndarray, text: str, s: float) -> int:
         return img.shape[0]
     h, w = img.shape[:2]
     size = 30 * s
-    pad = _px(14 * s)
+    pad = px(14 * s)
     lines = wrap_lines(text, size, int(w * 0.86) - 2 * pad, max_lines=3)
     line_h = text_size("Hg", int(size))[1]
     band_h = len(lines) * line_h + 2 * pad
-    y0 = h - band_h - _px(12 * s)
+    y0 = h - band_h - px(12 * s)
     widest = max(text_size(line, int(size))[0] for line in lines)
     x0 = (w - widest) // 2 - pad
-    panel(img, (x0, y0, x0 + widest + 2 * pad, y0 + band_h), INK, 0.75, _px(14 * s))
+    panel(img, (x0, y0, x0 + widest + 2 * pad, y0 + band_h), INK, 0.75, px(14 * s))
     for i, line in enumerate(lines):
         put_text(img, line, (w // 2, y0 + pad + i * line_h), size, WHITE, anchor="ct")
     return y0
@@ -451,7 +326,7 @@ def draw_warning(img: np.ndarray, text: str, top: int, s: float) -> int:
     """A full-width red banner under the top bar; returns its bottom."""
     w = img.shape[1]
     size = 28 * s
-    pad = _px(12 * s)
+    pad = px(12 * s)
     icon_w = text_size("⚠ ", int(size))[0]
     lines = wrap_lines(text, size, w - 2 * pad - icon_w)
     line_h = text_size("Hg", int(size))[1]
@@ -496,7 +371,7 @@ def draw_overlay(
     bottom = draw_instruction(img, state.instruction, s)
     draw_hold(img, state, top, s)
     boxes = gauge_boxes(
-        len(state.gauges), img.shape[1], img.shape[0], top + _px(12 * s), bottom - _px(10 * s), s
+        len(state.gauges), img.shape[1], img.shape[0], top + px(12 * s), bottom - px(10 * s), s
     )
     for g, box in zip(state.gauges, boxes, strict=True):
         draw_gauge(img, g, box, s, state.attempting)
@@ -519,24 +394,24 @@ def setup_screen(
         draw_skeleton(img, pose_frame, mirror, s)
     card_w = int(w * 0.78)
     x0 = (w - card_w) // 2
-    pad = _px(22 * s)
+    pad = px(22 * s)
     body_px, msg_px = 21 * s, 34 * s
     view = "SIDE VIEW" if exercise.view == "side" else "FRONT VIEW"
     place = wrap_lines(exercise.placement, body_px, card_w - 2 * pad, 3)
     msg = wrap_lines(message, msg_px, card_w - 2 * pad, 2)
     body_h = text_size("Hg", int(body_px))[1]
     msg_h = text_size("Hg", int(msg_px))[1]
-    card_h = 2 * pad + _px(40 * s) + len(place) * body_h + _px(18 * s) + len(msg) * msg_h
-    y = max(_px(10 * s), (h - card_h) // 2)
-    panel(img, (x0, y, x0 + card_w, y + card_h), INK, 0.8, _px(18 * s))
+    card_h = 2 * pad + px(40 * s) + len(place) * body_h + px(18 * s) + len(msg) * msg_h
+    y = max(px(10 * s), (h - card_h) // 2)
+    panel(img, (x0, y, x0 + card_w, y + card_h), INK, 0.8, px(18 * s))
     y += pad
     put_text(img, f"Set up: {exercise.name}", (x0 + pad, y), 24 * s, WHITE)
-    put_text(img, view, (x0 + card_w - pad, y + _px(3 * s)), 18 * s, AMBER, anchor="rt")
-    y += _px(40 * s)
+    put_text(img, view, (x0 + card_w - pad, y + px(3 * s)), 18 * s, AMBER, anchor="rt")
+    y += px(40 * s)
     for line in place:
         put_text(img, line, (x0 + pad, y), body_px, MUTED, bold=False)
         y += body_h
-    y += _px(18 * s)
+    y += px(18 * s)
     for line in msg:
         put_text(img, line, (w // 2, y), msg_px, (60, 220, 255), anchor="ct")
         y += msg_h

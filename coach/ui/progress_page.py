@@ -15,9 +15,9 @@ from pathlib import Path
 
 from coach.core import events
 from coach.core.exercises import Exercise
+from coach.core.limits import Limits
+from coach.core.records import SessionRecord
 from coach.errors import CoachError
-from coach.io.config import Limits
-from coach.io.store import SessionRecord
 from coach.ui.session_page import CSS, NOTE, esc, title
 
 EXTRA_CSS = """
@@ -188,7 +188,7 @@ def progress_page(
 ) -> str:
     """The page as one HTML string; `over_limit` is the history command's one rule for it."""
     if over_limit is None:
-        from coach.commands.history import over_limit as rule
+        from coach.core.limits import over_limit as rule
 
         over_limit = rule
     created = created or datetime.now().astimezone()

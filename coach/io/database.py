@@ -1,0 +1,246 @@
+"""The history database file: where it lives, its schema and migrations, opening it safely.
+
+Several processes may write at once (a batch `coach score --jobs`), so the database runs in WAL
+mode with a busy timeout. A corrupt file is never overwritten: it is renamed to
+`<name>.corrupt-<timestamp>` with a notice and a fresh database is started.
+"""
+
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import closing, contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+
+from coach.errors import CoachError
+
+ENV_VAR = "COACH_DB"
+APP_NAME = "coach"
+DB_NAME = "history.sqlite3"
+BUSY_TIMEOUT_S = 30.0
+
+Kind = Literal["live", "scored"]
+DbPath = str | os.PathLike[str]
+Notice = Callable[[str], None]
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+# SQLITE_CORRUPT and SQLITE_NOTADB: the file itself is bad (unlike "locked" or "busy").
+_CORRUPT_CODES = {11, 26}
+
+_V1 = """
+CREATE TABLE sessions (
+    id          INTEGER PRIMARY KEY,
+    exercise    TEXT NOT NULL,
+    started_at  TEXT NOT NULL,            -- ISO 8601, UTC
+    duration_s  REAL NOT NULL,
+    source      TEXT,
+    kind        TEXT NOT NULL CHECK (kind IN ('live', 'scored')),
+    partial     INTEGER NOT NULL DEFAULT 0,
+    verdict     TEXT
+);
+CREATE INDEX sessions_started_at ON sessions (started_at);
+CREATE TABLE reps (
+    id            INTEGER PRIMARY KEY,
+    session_id    INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    side          TEXT,
+    start_s       REAL,
+    end_s         REAL,
+    hold_s        REAL,
+    target_hold_s REAL,
+    peak_deg      TEXT,                    -- JSON object {angle: degrees}
+    ok            INTEGER
+);
+CREATE INDEX reps_session ON reps (session_id);
+CREATE TABLE events (
+    id          INTEGER PRIMARY KEY,
+    session_id  INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    type        TEXT NOT NULL,
+    start_s     REAL,
+    end_s       REAL,
+    angle       TEXT,
+    value       REAL,
+    "limit"     REAL,
+    message     TEXT
+);
+CREATE INDEX events_session ON events (session_id);
+"""
+
+# v2: a session started past a daily limit with --force is marked, and the frame counts are kept
+# so a session with little pose coverage can be told apart from a poor one.
+_V2 = """
+ALTER TABLE sessions ADD COLUMN forced INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN frames INTEGER;
+ALTER TABLE sessions ADD COLUMN frames_with_pose INTEGER;
+CREATE INDEX events_type ON events (type);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)  # MIGRATIONS[i] takes user_version i to i + 1
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Opening, corruption, migrations
+
+
+def default_db_path() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME)) / DB_NAME
+
+
+def resolve_db_path(flag: DbPath | None = None, env: Mapping[str, str] | None = None) -> Path:
+    """--db PATH, else COACH_DB, else the platform's user data folder."""
+    if flag:
+        return Path(flag).expanduser()
+    env = os.environ if env is None else env
+    if env.get(ENV_VAR):
+        return Path(env[ENV_VAR]).expanduser()
+    return default_db_path()
+
+
+def _stderr_notice(text: str) -> None:
+    print(f"coach: {text}", file=sys.stderr)
+
+
+def _is_corrupt_error(exc: sqlite3.DatabaseError) -> bool:
+    return getattr(exc, "sqlite_errorcode", None) in _CORRUPT_CODES
+
+
+def _looks_like_sqlite(path: Path) -> bool:
+    """An empty file is a valid empty database to SQLite; anything else needs the magic header."""
+    size = path.stat().st_size
+    if size == 0:
+        return True
+    with path.open("rb") as f:
+        return f.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
+
+
+def _aside_name(path: Path, now: datetime) -> Path:
+    """`<name>.corrupt-<timestamp>`, with a counter if that exists: never overwrite a copy."""
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    candidate = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+        n += 1
+    return candidate
+
+
+def set_aside(path: Path, reason: str, notice: Notice = _stderr_notice) -> Path:
+    """Move a damaged database (and its -wal/-shm/-journal) aside so a fresh one can start."""
+    target = _aside_name(path, datetime.now(UTC))
+    try:
+        path.rename(target)
+    except FileNotFoundError:
+        return target  # another process set it aside first
+    for suffix in ("-wal", "-shm", "-journal"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            side.rename(target.with_name(target.name + suffix))
+    notice(
+        f"history database {path} is damaged ({reason}); moved it to {target.name} "
+        "and started a new one"
+    )
+    return target
+
+
+def _check_integrity(path: Path) -> str | None:
+    """None if the file is usable, else why not. Locked or busy is not damage."""
+    if not path.exists():
+        return None
+    if not _looks_like_sqlite(path):
+        return "not an SQLite file"
+    try:
+        with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)) as conn:
+            rows = conn.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        if _is_corrupt_error(exc):
+            return str(exc)
+        raise
+    if rows != [("ok",)]:
+        return f"integrity check: {rows[0][0]}"
+    return None
+
+
+def _configure(conn: sqlite3.Connection) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        raise CoachError(
+            f"the history database could not switch to WAL mode (got {mode!r})",
+            "put it on a local disk with --db PATH or COACH_DB",
+        )
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE: take the write lock up front so concurrent writers queue, never deadlock."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _refuse_newer(conn: sqlite3.Connection, path: Path | str) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise CoachError(
+            f"history database {path} has schema version {version}, newer than this coach "
+            f"understands ({SCHEMA_VERSION})",
+            "update coach, or use another file with --db PATH",
+        )
+
+
+def migrate(conn: sqlite3.Connection, path: Path | str = "") -> int:
+    """Bring the schema up to SCHEMA_VERSION, one step at a time, each step atomic."""
+    with transaction(conn):
+        _refuse_newer(conn, path)
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        for step in range(version, SCHEMA_VERSION):
+            for statement in MIGRATIONS[step].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {step + 1}")
+    return SCHEMA_VERSION
+
+
+def open_db(db: DbPath | None = None, notice: Notice = _stderr_notice) -> sqlite3.Connection:
+    """Open (creating or migrating) the store; a damaged file is set aside, not overwritten."""
+    path = resolve_db_path(db)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        reason = _check_integrity(path)
+        if reason:
+            set_aside(path, reason, notice)
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    except (OSError, sqlite3.OperationalError) as exc:
+        raise CoachError(
+            f"cannot open the history database {path} ({exc})",
+            f"check the folder's permissions, or choose another file with --db PATH or {ENV_VAR}",
+        ) from exc
+    try:
+        _refuse_newer(conn, path)  # before WAL mode rewrites the header of a file we must not touch
+        _configure(conn)
+        migrate(conn, path)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+@contextmanager
+def connect(db: DbPath | None = None) -> Iterator[sqlite3.Connection]:
+    conn = open_db(db)
+    try:
+        yield conn
+    finally:
+        conn.close()

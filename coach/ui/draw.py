@@ -1,0 +1,155 @@
+"""Text and shape primitives for the overlay: Pillow-rendered text, translucent panels.
+
+Text goes through Pillow with the DejaVu fonts matplotlib ships: Hershey fonts have no degree
+sign and read poorly when small. Rendered text and panel masks are cached, as the same strings
+and boxes recur every frame. The colours are BGR, as cv2 draws.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import matplotlib
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+WHITE = (255, 255, 255)
+INK = (24, 24, 24)
+MUTED = (180, 180, 180)
+GREEN = (90, 200, 70)
+AMBER = (0, 175, 255)
+RED = (50, 50, 225)
+BANNER_RED = (30, 30, 200)
+TRACK = (90, 90, 90)
+LEFT_BODY = (60, 160, 255)  # the person's left side: orange
+RIGHT_BODY = (230, 190, 60)  # the person's right side: sky blue
+MID_BODY = (235, 235, 235)
+
+_FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
+# ----- text --------------------------------------------------------------------------------
+@lru_cache(maxsize=32)
+def _font(size_px: int, bold: bool) -> ImageFont.FreeTypeFont:
+    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    return ImageFont.truetype(str(_FONT_DIR / name), size_px)
+
+
+@lru_cache(maxsize=512)
+def _text_mask(text: str, size_px: int, bold: bool) -> np.ndarray:
+    """Coverage (0..1 float32) of one line of text, as tall as the font's line."""
+    font = _font(size_px, bold)
+    ascent, descent = font.getmetrics()
+    width = max(1, math.ceil(font.getlength(text)) + 2)
+    img = Image.new("L", (width, ascent + descent), 0)
+    ImageDraw.Draw(img).text((1, 0), text, font=font, fill=255)
+    return np.asarray(img, dtype=np.float32) / 255.0
+
+
+def text_size(text: str, size_px: int, bold: bool = True) -> tuple[int, int]:
+    h, w = _text_mask(text, max(6, int(size_px)), bold).shape
+    return w, h
+
+
+def put_text(
+    img: np.ndarray,
+    text: str,
+    org: tuple[int, int],
+    size_px: float,
+    color: tuple[int, int, int] = WHITE,
+    bold: bool = True,
+    anchor: str = "lt",
+    shadow: bool = False,
+) -> tuple[int, int, int, int]:
+    """Draw one line; anchor is x in l/c/r and y in t/m/b. Returns its box x0, y0, x1, y1."""
+    size = max(6, round(size_px))
+    mask = _text_mask(text, size, bold)
+    h, w = mask.shape
+    x = org[0] - {"l": 0, "c": w // 2, "r": w}[anchor[0]]
+    y = org[1] - {"t": 0, "m": h // 2, "b": h}[anchor[1]]
+    if shadow:
+        off = max(1, size // 16)
+        blend_mask(img, mask, x + off, y + off, INK, 0.8)
+    blend_mask(img, mask, x, y, color, 1.0)
+    return x, y, x + w, y + h
+
+
+def blend_mask(
+    img: np.ndarray, mask: np.ndarray, x: int, y: int, color: tuple[int, int, int], alpha: float
+) -> None:
+    h, w = mask.shape
+    x0, y0 = max(0, x), max(0, y)
+    x1, y1 = min(img.shape[1], x + w), min(img.shape[0], y + h)
+    if x1 <= x0 or y1 <= y0:
+        return
+    a = mask[y0 - y : y1 - y, x0 - x : x1 - x]
+    if alpha != 1.0:
+        a = a * np.float32(alpha)
+    roi = img[y0:y1, x0:x1]
+    paint = np.empty_like(roi)
+    paint[:] = color
+    # blendLinear is OpenCV's per-pixel weighted sum: several times faster than numpy floats
+    img[y0:y1, x0:x1] = cv2.blendLinear(paint, roi, a, 1.0 - a)
+
+
+def wrap_lines(text: str, size_px: float, max_w: int, max_lines: int = 2) -> list[str]:
+    """Greedy word wrap by rendered width; the last line ends in an ellipsis if cut."""
+    size = max(6, round(size_px))
+    words = text.split()
+    lines: list[str] = []
+    line = ""
+    for word in words:
+        trial = f"{line} {word}".strip()
+        if text_size(trial, size)[0] <= max_w or not line:
+            line = trial
+        else:
+            lines.append(line)
+            line = word
+    if line:
+        lines.append(line)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        last = lines[-1]
+        while last and text_size(last + "…", size)[0] > max_w:
+            last = last[:-1]
+        lines[-1] = last.rstrip() + "…"
+    return lines
+
+
+# ----- shapes ------------------------------------------------------------------------------
+@lru_cache(maxsize=64)
+def _panel_mask(w: int, h: int, radius: int, alpha: float) -> np.ndarray:
+    """Coverage of a (rounded) rectangle times its opacity; cached as panels recur."""
+    r = min(radius, w // 2, h // 2)
+    if r <= 0:
+        return np.full((h, w), alpha, np.float32)
+    m = np.zeros((h, w), np.float32)
+    cv2.rectangle(m, (r, 0), (w - 1 - r, h - 1), (1.0,), -1)
+    cv2.rectangle(m, (0, r), (w - 1, h - 1 - r), (1.0,), -1)
+    for cx, cy in ((r, r), (w - 1 - r, r), (r, h - 1 - r), (w - 1 - r, h - 1 - r)):
+        cv2.circle(m, (cx, cy), r, (1.0,), -1, cv2.LINE_AA)
+    return m * np.float32(alpha)
+
+
+def panel(
+    img: np.ndarray,
+    box: tuple[int, int, int, int],
+    color: tuple[int, int, int] = INK,
+    alpha: float = 0.65,
+    radius: int = 0,
+) -> None:
+    """A translucent (optionally rounded) rectangle, blended in place."""
+    x0, y0, x1, y1 = box
+    x0, y0 = max(0, x0), max(0, y0)
+    x1, y1 = min(img.shape[1], x1), min(img.shape[0], y1)
+    if x1 <= x0 or y1 <= y0:
+        return
+    mask = _panel_mask(x1 - x0, y1 - y0, radius, alpha)
+    blend_mask(img, mask, x0, y0, color, 1.0)
+
+
+def px(v: float) -> int:
+    return max(1, round(v))
