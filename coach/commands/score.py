@@ -268,8 +268,21 @@ def write_outputs(
         lm = d / f"{d.name}{SUFFIX}"
         _write(outcome, "landmarks", lambda: write_landmarks(lm, frames, fps, str(path)), lm)
     _write_plots(outcome, path, opts, frames, exercise, series, d)
-    # Last, so a report.json in --out means everything before it was written (--resume).
-    _write(outcome, "report", lambda: write_json(report, d / "report.json"), d / "report.json")
+
+
+def _write_out_report(outcome: Outcome, path: Path, opts: ScoreOptions) -> None:
+    """report.json in --out, written last and whole (renamed into place): its presence means
+    the outputs and the history row are done, which is what --resume relies on."""
+    d = _out_dir(opts, path)
+    if d is None or outcome.report is None:
+        return
+    report, final, part = outcome.report, d / "report.json", d / "report.json.part"
+
+    def write() -> None:
+        write_json(report, part)
+        os.replace(part, final)
+
+    _write(outcome, "report", write, final)
 
 
 def _write_plots(
@@ -408,6 +421,7 @@ def deliver(scored: Scored, opts: ScoreOptions) -> Outcome:
             )
             if scored.store:
                 _store(outcome.report, opts)
+            _write_out_report(outcome, path, opts)
     except CoachError as exc:
         outcome.error = exc.line().removeprefix("coach: error: ")
     finally:
