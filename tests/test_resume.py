@@ -116,3 +116,17 @@ def test_engine_ray_without_ray_is_one_line_saying_how_to_install(monkeypatch, c
     assert code != 0
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and 'pip install "coach[ray]"' in err[0], err
+
+
+def test_the_batch_bar_shows_recordings_done_frames_a_second_and_failures():
+    from coach.ui.progress import BatchBar
+
+    with BatchBar(10, enabled=True) as bar:
+        time.sleep(0.05)
+        bar.update(3, 120, 1)
+        task = bar._progress.tasks[0]  # type: ignore[union-attr]
+        assert (task.completed, task.total, task.fields["failed"]) == (3, 10, 1)
+        assert 0 < task.fields["fps"] < 120 / 0.05
+    quiet = BatchBar(10, enabled=False)
+    with quiet:
+        quiet.update(1, 1, 0)  # nothing drawn, nothing raised

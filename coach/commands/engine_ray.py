@@ -111,7 +111,8 @@ class _Scorer:
             self._estimator = PoseEstimator(model_path=self._model, max_side=None)
         return self._estimator
 
-    def _counter(self) -> Callable[[int], None]:
+    def _counter(self) -> tuple[Callable[[int], None], Callable[[int], None]]:
+        """A frame callback that tells the tally every few frames, and its final flush."""
         sent = [0]
 
         def on_frame(done: int) -> None:
@@ -119,7 +120,11 @@ class _Scorer:
                 self._tally.add.remote(done - sent[0])
                 sent[0] = done
 
-        return on_frame
+        def flush(done: int) -> None:
+            if done > sent[0]:
+                self._tally.add.remote(done - sent[0])
+
+        return on_frame, flush
 
     def _load(self, path: Path, opts: ScoreOptions) -> Loaded:
         if kind_of(path) == "video" and path.exists():
@@ -133,8 +138,9 @@ class _Scorer:
                 model_path=opts.model,
                 jobs=1,
             )
-            frames, error = pose_chunk(plan, 0, self._warm(), self._counter())
-            self._tally.add.remote(len(frames) % _TALLY_EVERY)
+            on_frame, flush = self._counter()
+            frames, error = pose_chunk(plan, 0, self._warm(), on_frame)
+            flush(len(frames))
             return frames, plan.info.fps, (error.problem if error else None)
         frames, fps, cut_short = load_frames(path, opts, None)
         self._tally.add.remote(len(frames))
@@ -147,7 +153,9 @@ class _Scorer:
     def pose_chunk(self, plan: Any, index: int) -> tuple[list[Any], tuple[str, str] | None]:
         from coach.io.pose_pipeline import pose_chunk
 
-        frames, error = pose_chunk(plan, index, self._warm(), self._counter())
+        on_frame, flush = self._counter()
+        frames, error = pose_chunk(plan, index, self._warm(), on_frame)
+        flush(len(frames))
         return frames, (None if error is None else (error.problem, error.fix))
 
 

@@ -557,7 +557,11 @@ def score_command(args: argparse.Namespace) -> int:
 
 def _finish(scored: Scored, opts: ScoreOptions, n_inputs: int) -> Outcome:
     """Write one engine result (in the driver) and say what it gave."""
-    outcome = deliver(scored, opts)
+    try:
+        outcome = deliver(scored, opts)
+    except Exception as exc:  # a bug met while writing one input must not end the batch
+        outcome = scored.outcome
+        outcome.error = f"{outcome.input}: scoring crashed ({exc!r})"
     _print_outcome(outcome, opts, n_inputs)
     return outcome
 
