@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers import KNEE_CLIP, need_footage
+from helpers import FOOTAGE, KNEE_CLIP, need_footage
 
 from coach.cli import main
 
@@ -89,3 +89,17 @@ def test_ray_poses_a_real_clip_in_chunks_exactly_as_the_local_engine(tmp_path, l
     assert {k: v for k, v in a.items() if k not in TIMING_KEYS} == {
         k: v for k, v in b.items() if k not in TIMING_KEYS
     }
+
+
+@pytest.mark.footage
+def test_warm_actors_score_a_batch_of_real_clips_as_the_local_engine(tmp_path, local_ray):
+    short = FOOTAGE / "Vivgang__Hackathon-Wellness"
+    clips = [need_footage(short / name) for name in ("dog.mp4", "taichi.mp4", "cobra.mp4")]
+    # three recordings on two actors: one actor's estimator poses a second, different video
+    common = ["--no-history", "-q", "-e", "seated-twist", "--end", "4"]
+    main(["score", *map(str, clips), "--out", str(tmp_path / "local"), *common, "-j", "1"])
+    main(["score", *map(str, clips), "--out", str(tmp_path / "ray"), *common, "--engine", "ray"])
+    ray_reports = _reports(tmp_path / "ray")
+    assert len(ray_reports) == 3
+    assert any(r["frames_with_pose"] > 0 for r in ray_reports.values())
+    assert ray_reports == _reports(tmp_path / "local")
