@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,16 @@ def test_warm_actors_score_a_batch_of_real_clips_as_the_local_engine(tmp_path, l
     assert len(ray_reports) == 3
     assert any(r["frames_with_pose"] > 0 for r in ray_reports.values())
     assert ray_reports == _reports(tmp_path / "local")
+
+
+def test_an_address_where_no_cluster_answers_fails_in_seconds_in_one_line():
+    from coach.commands.engine_ray import _check_reachable
+    from coach.errors import CoachError
+
+    with socket.socket() as s:  # a port that was free a moment ago: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(CoachError) as caught:
+        _check_reachable(f"127.0.0.1:{port}")
+    assert f"127.0.0.1:{port}" in caught.value.line() and "ray start --head" in caught.value.line()
+    _check_reachable("auto")  # Ray finds a local cluster itself: nothing to check here

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import sys
 import time
 from collections import deque
@@ -58,6 +59,8 @@ def connect(address: str | None, num_cpus: int) -> None:
     if ray.is_initialized():
         return
     quiet = {"logging_level": logging.ERROR, "log_to_driver": False}
+    if address:
+        _check_reachable(address)
     try:
         if address:
             ray.init(address=address, **quiet)
@@ -71,6 +74,20 @@ def connect(address: str | None, num_cpus: int) -> None:
             "check the address printed by `ray start --head`, or drop --ray-address",
         ) from None
     _state["owned"] = True
+
+
+def _check_reachable(address: str) -> None:
+    """Fail in seconds, in one line, where Ray itself would retry for minutes."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # "auto" and the like: Ray finds the cluster itself
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as exc:
+        raise CoachError(
+            f"no Ray cluster answers at {address} ({exc.strerror or exc})",
+            "start one with `ray start --head` there, or drop --ray-address to score here",
+        ) from None
 
 
 def disconnect() -> None:
