@@ -357,7 +357,6 @@ def write_csv(sessions: Sequence[SessionRecord], path: Path) -> None:
 # ---------------------------------------------------------------------------------------------
 # The plot
 
-
 def _by_day(sessions: Iterable[SessionRecord]) -> dict[date, list[SessionRecord]]:
     days: dict[date, list[SessionRecord]] = defaultdict(list)
     for s in sessions:

@@ -267,35 +267,6 @@ def write_outputs(
     if opts.save_landmarks and frames:
         lm = d / f"{d.name}{SUFFIX}"
         _write(outcome, "landmarks", lambda: write_landmarks(lm, frames, fps, str(path)), lm)
-    _write_plots(outcome, path, opts, frames, exercise, series, d)
-
-
-def _write_out_report(outcome: Outcome, path: Path, opts: ScoreOptions) -> None:
-    """report.json in --out, written last and whole (renamed into place): its presence means
-    the outputs and the history row are done, which is what --resume relies on."""
-    d = _out_dir(opts, path)
-    if d is None or outcome.report is None:
-        return
-    report, final, part = outcome.report, d / "report.json", d / "report.json.part"
-
-    def write() -> None:
-        write_json(report, part)
-        os.replace(part, final)
-
-    _write(outcome, "report", write, final)
-
-
-def _write_plots(
-    outcome: Outcome,
-    path: Path,
-    opts: ScoreOptions,
-    frames: list[PoseFrame],
-    exercise: Exercise | None,
-    series: AngleSeries | None,
-    d: Path,
-) -> None:
-    report = outcome.report
-    assert report is not None
     if exercise is None or series is None or report.get("still"):
         return
     from coach.ui.plots import plot_angles
@@ -314,6 +285,21 @@ def _write_plots(
             ),
             mp4,
         )
+
+
+def _write_out_report(outcome: Outcome, path: Path, opts: ScoreOptions) -> None:
+    """report.json in --out, written last and whole (renamed into place): its presence means
+    the outputs and the history row are done, which is what --resume relies on."""
+    d = _out_dir(opts, path)
+    if d is None or outcome.report is None:
+        return
+    report, final, part = outcome.report, d / "report.json", d / "report.json.part"
+
+    def write() -> None:
+        write_json(report, part)
+        os.replace(part, final)
+
+    _write(outcome, "report", write, final)
 
 
 def _store(report: dict[str, Any], opts: ScoreOptions) -> None:
