@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Sets up coach on a fresh machine: system packages (speech), a virtualenv, the package.
 #   bash install.sh          # to use coach
-#   bash install.sh --dev    # also the test and lint tools
+#   bash install.sh --dev    # also the test and lint tools, and Ray (coach score --engine ray)
 set -euo pipefail
 cd "$(dirname "$0")"
 
 extras=""
-[ "${1:-}" = "--dev" ] && extras="[dev]"
+[ "${1:-}" = "--dev" ] && extras="[dev,ray]"
 
 # Speech: pyttsx3 speaks through espeak-ng on Linux, played with aplay. Without them coach
 # still works and prints its prompts instead.

@@ -73,6 +73,23 @@ def _score_args(p: argparse.ArgumentParser) -> None:
         "are slow, a 90 deg/s move is still seen every 4.5 deg); 0 = every frame",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="print only the final table")
+    p.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="local: processes on this machine (default); ray: a Ray cluster (pip install "
+        '"coach[ray]"), local unless --ray-address is given',
+    )
+    p.add_argument(
+        "--ray-address",
+        metavar="ADDR",
+        help="an existing Ray cluster (e.g. 10.0.0.5:6379, or 'auto'); default: start one here",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="skip inputs whose report in --out is for the same file and coach version",
+    )
     _history_flags(p)
 
 

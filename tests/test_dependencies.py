@@ -44,8 +44,17 @@ def test_every_declared_dependency_is_imported_somewhere():
         assert name in imported, f"{name} is declared in pyproject.toml but coach never imports it"
 
 
+def _optional() -> dict[str, Requirement]:
+    """Extras that users opt into (not dev tools): their imports must be declared there."""
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    reqs = [
+        Requirement(r) for k, v in extras["optional-dependencies"].items() if k != "dev" for r in v
+    ]
+    return {r.name.lower(): r for r in reqs}
+
+
 def test_every_third_party_import_is_declared():
-    declared = _declared()
+    declared = {**_declared(), **_optional()}
     for module in _third_party_imports():
         if module in BROUGHT_BY:
             assert BROUGHT_BY[module] in declared

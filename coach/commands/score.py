@@ -8,6 +8,8 @@ non-zero exit, and never stops the others; whatever was computed for it is still
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import multiprocessing as mp
 import os
 import queue
@@ -20,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from coach import __version__
 from coach.core.angles import rule_name
 from coach.core.exercises import Exercise, load_all, load_exercise
 from coach.core.landmarks import PoseFrame
@@ -33,6 +36,7 @@ VIDEO_EXT = {".mp4", ".mov", ".avi", ".webm", ".mkv", ".m4v"}
 IMAGE_EXT = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 
 Progress = Callable[[int, int], None]
+Loaded = tuple[list[PoseFrame], float | None, str | None]  # frames, fps, why reading stopped
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class ScoreOptions:
     history: bool
     db: str | None
     quiet: bool
+    resume: bool = False
 
 
 @dataclass
@@ -65,10 +70,35 @@ class Outcome:
     seconds: float = 0.0
     frames: int = 0
     written: list[str] = field(default_factory=list)
+    skipped: bool = False  # --resume found its report already written
 
     @property
     def failed(self) -> bool:
         return self.error is not None
+
+
+@dataclass
+class Scored:
+    """One input scored, nothing written yet: all the writer needs, and picklable.
+
+    Any engine (this process, a process pool, Ray actors) computes it; the driver alone
+    hands it to `deliver`, the one place where reports, outputs and history rows are written.
+    """
+
+    outcome: Outcome
+    frames: list[PoseFrame] = field(default_factory=list)
+    fps: float | None = None
+    exercise: Exercise | None = None
+    series: AngleSeries | None = None
+    store: bool = False
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def kind_of(path: Path) -> str:
@@ -181,11 +211,17 @@ def still_report(frame: PoseFrame, exercise: Exercise, source: str) -> dict[str,
     return report
 
 
-def _out_dir(opts: ScoreOptions, path: Path) -> Path | None:
+def _out_name(opts: ScoreOptions, path: Path) -> Path | None:
     if not opts.out_dir:
         return None
     name = path.name.removesuffix(SUFFIX) if path.name.endswith(SUFFIX) else path.stem
-    d = Path(opts.out_dir) / name
+    return Path(opts.out_dir) / name
+
+
+def _out_dir(opts: ScoreOptions, path: Path) -> Path | None:
+    d = _out_name(opts, path)
+    if d is None:
+        return None
     try:
         d.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -227,7 +263,6 @@ def write_outputs(
     d = _out_dir(opts, path)
     if d is None:
         return
-    _write(outcome, "report", lambda: write_json(report, d / "report.json"), d / "report.json")
     summary = d / "summary.txt"
     _write(outcome, "summary", lambda: summary.write_text(text_summary(report) + "\n"), summary)
     if opts.save_landmarks and frames:
@@ -267,6 +302,21 @@ def write_outputs(
         )
 
 
+def _write_out_report(outcome: Outcome, path: Path, opts: ScoreOptions) -> None:
+    """report.json in --out, written last and whole (renamed into place): its presence means
+    the outputs and the history row are done, which is what --resume relies on."""
+    d = _out_dir(opts, path)
+    if d is None or outcome.report is None:
+        return
+    report, final, part = outcome.report, d / "report.json", d / "report.json.part"
+
+    def write() -> None:
+        write_json(report, part)
+        os.replace(part, final)
+
+    _write(outcome, "report", write, final)
+
+
 def _store(report: dict[str, Any], opts: ScoreOptions) -> None:
     if not opts.history or report.get("exercise") is None:
         return
@@ -292,26 +342,36 @@ def _problem_line(path: Path, report: dict[str, Any], session_seen_s: float) -> 
 
 
 def score_one(path: Path, opts: ScoreOptions, progress: Progress | None = None) -> Outcome:
-    """Score one input; never raises for a bad input — the outcome carries the error line."""
+    """Score one input and write what it gave; never raises for a bad input."""
+    return deliver(compute(path, opts, lambda: load_frames(path, opts, progress)), opts)
+
+
+def compute(path: Path, opts: ScoreOptions, load: Callable[[], Loaded]) -> Scored:
+    """Score one input from the frames `load` gives; writes nothing, never raises for bad input.
+
+    The report carries the input's sha256 and the coach version, so --resume can tell a
+    report of this very recording from a stale one.
+    """
     start = time.perf_counter()
     outcome = Outcome(str(path))
-    frames: list[PoseFrame] = []
+    scored = Scored(outcome)
     try:
-        frames, fps, cut_short = load_frames(path, opts, progress)
+        frames, fps, cut_short = load()
+        scored.frames, scored.fps = frames, fps
         outcome.frames = len(frames)
         if not frames:
             raise CoachError(
                 f"{path}: no frames in the chosen time range",
                 "check --start/--end against the recording's length",
             )
+        stamp = {"input_sha256": file_sha256(path), "coach_version": __version__}
         exercises = load_all()
         exercise, rec = choose_exercise(frames, opts, exercises)
         if exercise is None:
             assert rec is not None
-            outcome.report = _unrecognised_report(path, frames, rec)
+            outcome.report = {**_unrecognised_report(path, frames, rec), **stamp}
             outcome.exercise = None
-            write_outputs(outcome, path, opts, frames, fps, None, None)
-            return outcome
+            return scored
         variant = opts.variant or guess_variant(frames, exercise)
         judged = exercise.with_variant(variant)
         outcome.exercise = exercise.id
@@ -333,6 +393,7 @@ def score_one(path: Path, opts: ScoreOptions, progress: Progress | None = None) 
                 "scores": rec.scores,
                 "reason": rec.reason,
             }
+        report.update(stamp)
         outcome.report = report
         problem = _problem_line(path, report, seen)
         if cut_short:
@@ -341,14 +402,57 @@ def score_one(path: Path, opts: ScoreOptions, progress: Progress | None = None) 
             report["partial"] = True
             report.setdefault("partial_reason", problem)
             outcome.error = problem
-        write_outputs(outcome, path, opts, frames, fps, judged, series)
-        if not problem:
-            _store(report, opts)
+        scored.exercise, scored.series, scored.store = judged, series, not problem
     except CoachError as exc:
         outcome.error = exc.line().removeprefix("coach: error: ")
     finally:
         outcome.seconds = time.perf_counter() - start
+    return scored
+
+
+def deliver(scored: Scored, opts: ScoreOptions) -> Outcome:
+    """The one writer, for every engine: report, summary, plots, landmarks, history row."""
+    start = time.perf_counter()
+    outcome = scored.outcome
+    path = Path(outcome.input)
+    try:
+        if outcome.report is not None:
+            write_outputs(
+                outcome, path, opts, scored.frames, scored.fps, scored.exercise, scored.series
+            )
+            if scored.store:
+                _store(outcome.report, opts)
+            _write_out_report(outcome, path, opts)
+    except CoachError as exc:
+        outcome.error = exc.line().removeprefix("coach: error: ")
+    finally:
+        outcome.seconds += time.perf_counter() - start
     return outcome
+
+
+def already_scored(path: Path, opts: ScoreOptions) -> Outcome | None:
+    """With --resume: the outcome of an earlier run whose report in --out is for this very
+    file (same sha256) and this coach version; None when the input must be scored."""
+    d = _out_name(opts, path)
+    if d is None or not (d / "report.json").is_file() or not path.is_file():
+        return None
+    try:
+        report = json.loads((d / "report.json").read_text())
+    except (OSError, ValueError):
+        return None  # half-written or unreadable: score it again
+    if not isinstance(report, dict) or report.get("coach_version") != __version__:
+        return None
+    if report.get("input_sha256") != file_sha256(path):
+        return None
+    error = report.get("partial_reason") if report.get("partial") else None
+    return Outcome(
+        str(path),
+        exercise=report.get("exercise"),
+        report=report,
+        error=error,
+        frames=int(report.get("frames") or 0),
+        skipped=True,
+    )
 
 
 def _unrecognised_report(path: Path, frames: list[PoseFrame], rec: Recognition) -> dict[str, Any]:
@@ -375,11 +479,12 @@ def _unrecognised_report(path: Path, frames: list[PoseFrame], rec: Recognition) 
 
 
 # ----- batch -------------------------------------------------------------------------------
-def _worker(path: str, opts: ScoreOptions, messages: Any) -> Outcome:
+def _worker(path: str, opts: ScoreOptions, messages: Any) -> Scored:
     def progress(done: int, total: int) -> None:
         messages.put((path, done, total))
 
-    return score_one(Path(path), opts, progress)
+    p = Path(path)
+    return compute(p, opts, lambda: load_frames(p, opts, progress))  # the parent writes
 
 
 def _options(args: argparse.Namespace, n_inputs: int, jobs: int) -> ScoreOptions:
@@ -401,6 +506,7 @@ def _options(args: argparse.Namespace, n_inputs: int, jobs: int) -> ScoreOptions
         history=not args.no_history,
         db=args.db,
         quiet=args.quiet,
+        resume=getattr(args, "resume", False),
     )
 
 
@@ -412,19 +518,53 @@ def score_command(args: argparse.Namespace) -> int:
         load_exercise(args.exercise)  # an unknown id fails before any video is decoded
     jobs = max(1, args.jobs or os.cpu_count() or 1)
     opts = _options(args, len(paths), jobs)
-    outcomes: list[Outcome] = []
-    with ProgressDisplay([str(p) for p in paths], enabled=sys.stderr.isatty()) as display:
-        if len(paths) == 1 or jobs == 1:
-            for p in paths:
-                outcome = score_one(p, opts, display.callback(str(p)))
-                display.finish(str(p), outcome.failed)
-                outcomes.append(outcome)
-                _print_outcome(outcome, opts, len(paths))
+    if opts.resume and not opts.out_dir:
+        raise CoachError("--resume needs --out DIR", "resume looks for finished reports there")
+    engine = getattr(args, "engine", "local")
+    if engine == "ray":
+        from coach.commands.engine_ray import connect
+
+        connect(getattr(args, "ray_address", None), jobs)  # fails here if Ray is missing
+    done: dict[str, Outcome] = {}
+    todo: list[Path] = []
+    for p in paths:
+        earlier = already_scored(p, opts) if opts.resume else None
+        if earlier is None:
+            todo.append(p)
         else:
-            outcomes = _score_parallel(paths, opts, jobs, display, len(paths))
+            done[str(p)] = earlier
+            _print_outcome(earlier, opts, len(paths))
+    if engine == "ray":
+        from coach.commands.engine_ray import score_on_ray
+
+        for outcome in score_on_ray(todo, opts, lambda s: _finish(s, opts, len(paths))):
+            done[outcome.input] = outcome
+    else:
+        with ProgressDisplay([str(p) for p in todo], enabled=sys.stderr.isatty()) as display:
+            if len(todo) == 1 or jobs == 1:
+                for p in todo:
+                    outcome = score_one(p, opts, display.callback(str(p)))
+                    display.finish(str(p), outcome.failed)
+                    done[str(p)] = outcome
+                    _print_outcome(outcome, opts, len(paths))
+            elif todo:
+                for outcome in _score_parallel(todo, opts, jobs, display, len(paths)):
+                    done[outcome.input] = outcome
+    outcomes = [done[str(p)] for p in paths]
     if len(paths) > 1:
         print_table(outcomes)
     return 1 if any(o.failed for o in outcomes) else 0
+
+
+def _finish(scored: Scored, opts: ScoreOptions, n_inputs: int) -> Outcome:
+    """Write one engine result (in the driver) and say what it gave."""
+    try:
+        outcome = deliver(scored, opts)
+    except Exception as exc:  # a bug met while writing one input must not end the batch
+        outcome = scored.outcome
+        outcome.error = f"{outcome.input}: scoring crashed ({exc!r})"
+    _print_outcome(outcome, opts, n_inputs)
+    return outcome
 
 
 def _score_parallel(
@@ -444,7 +584,7 @@ def _score_parallel(
                     pending.discard(fut)
                     name = futures[fut]
                     try:
-                        outcome = fut.result()
+                        outcome = deliver(fut.result(), opts)
                     except Exception as exc:  # a crashed worker is one failed input
                         outcome = Outcome(name, error=f"{name}: scoring crashed ({exc})")
                     results[name] = outcome
@@ -466,6 +606,12 @@ def _drain(messages: Any, display: Any) -> None:
 
 
 def _print_outcome(outcome: Outcome, opts: ScoreOptions, n_inputs: int) -> None:
+    if outcome.skipped:
+        if not opts.quiet:
+            print(f"{outcome.input}: already scored (same file, same coach version), skipped")
+        if outcome.error:
+            print(f"coach: error: {outcome.error} (from the earlier run)", file=sys.stderr)
+        return
     if outcome.error:
         print(f"coach: error: {outcome.error}", file=sys.stderr)
     if outcome.report is not None and not opts.quiet:

@@ -53,6 +53,8 @@ def _quiet_native_stderr() -> Iterator[None]:
 class _Backend(Protocol):
     def process(self, rgb: np.ndarray, t: float) -> tuple[Any, Any]: ...
 
+    def reset(self) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -88,6 +90,9 @@ class _SolutionsBackend:
         result = self._pose.process(rgb)
         return result.pose_world_landmarks, result.pose_landmarks
 
+    def reset(self) -> None:
+        self._pose.reset()  # restarts the graph run: tracking starts afresh, model stays loaded
+
     def close(self) -> None:
         self._pose.close()
 
@@ -102,6 +107,7 @@ class _TasksBackend:
 
         self._mp = mp
         self._static = static
+        self._path = model_path
         mode = vision.RunningMode.IMAGE if static else vision.RunningMode.VIDEO
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(model_path)),
@@ -129,6 +135,10 @@ class _TasksBackend:
         world = result.pose_world_landmarks[0] if result.pose_world_landmarks else None
         image_lm = result.pose_landmarks[0] if result.pose_landmarks else None
         return world, image_lm
+
+    def reset(self) -> None:
+        self._landmarker.close()  # VIDEO mode cannot go back in time: a new landmarker
+        self.__init__(self._path, self._static)  # type: ignore[misc]
 
     def close(self) -> None:
         self._landmarker.close()
@@ -215,6 +225,14 @@ class PoseEstimator:
         else:
             world, image = self._backend.process(rgb, t)
         return PoseFrame(t=float(t), world=_to_array(world), image=_to_array(image))
+
+    def reset(self) -> None:
+        """Forget the previous stream, so the next frames pose as with a new estimator.
+
+        Far cheaper than a new estimator (the model stays loaded): a worker that poses many
+        recordings keeps one estimator warm and resets it between them.
+        """
+        self._backend.reset()
 
     def close(self) -> None:
         self._backend.close()

@@ -107,18 +107,32 @@ def iter_poses(
 
 
 def _pose_chunk(
-    opts: _Options, chunk: _Chunk, on_frame: Callable[[int], None] | None = None
+    opts: _Options,
+    chunk: _Chunk,
+    on_frame: Callable[[int], None] | None = None,
+    estimator: PoseEstimator | None = None,
 ) -> tuple[list[PoseFrame], CoachError | None]:
-    """Pose one chunk of a video in this process; returns kept frames and any read error."""
+    """Pose one chunk of a video in this process; returns kept frames and any read error.
+
+    A warm `estimator` (a long-lived worker's) is reset first, so it poses exactly as a new one.
+    """
     source = VideoSource(opts.path, chunk.read_from, chunk.end_s, opts.sample_fps)
     kept: list[PoseFrame] = []
-    with PoseEstimator(model_path=opts.model_path, max_side=opts.max_side) as estimator:
+    own = estimator is None
+    if estimator is None:
+        estimator = PoseEstimator(model_path=opts.model_path, max_side=opts.max_side)
+    else:
+        estimator.reset()
+    try:
         for _, pose in iter_poses(source, estimator):
             if chunk.keep_from is not None and pose.t < chunk.keep_from:
                 continue  # warm-up frame: it primed the tracker, the previous chunk owns it
             kept.append(pose)
             if on_frame is not None:
                 on_frame(len(kept))
+    finally:
+        if own:
+            estimator.close()
     return kept, source.error
 
 
@@ -262,22 +276,79 @@ def estimate_video(
     report can be written. Bad input that gives no frames at all raises CoachError.
     `progress(done, total)` is called from this thread as frames complete.
     """
+    if mp.current_process().daemon:
+        jobs = 1  # a pool worker (a batch scoring files in parallel) may not start processes
+    plan = plan_video(
+        path, start_s=start_s, end_s=end_s, sample_fps=sample_fps, max_side=max_side,
+        model_path=model_path, jobs=jobs,
+    )  # fmt: skip
+    info, opts, chunks, total = plan.info, plan.options, plan.chunks, plan.total
+    if len(chunks) == 1:
+        frames, error = _pose_chunk(opts, chunks[0], lambda n: _report(progress, n, total))
+        return info, frames, error
+    return (info, *_estimate_parallel(opts, chunks, plan.end_s, total, progress))
+
+
+@dataclass(frozen=True)
+class VideoPlan:
+    """How one video is posed: its stream, the expected frame count and its chunks in order.
+
+    Another engine (coach.commands.engine_ray) poses the chunks wherever it likes with
+    `pose_chunk` and joins them with `merge_chunks`: the frames are those of estimate_video.
+    """
+
+    info: StreamInfo
+    total: int
+    end_s: float
+    options: _Options
+    chunks: tuple[_Chunk, ...]
+
+
+def plan_video(
+    path: str | Path,
+    *,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    sample_fps: float | None = None,
+    max_side: int | None = None,
+    model_path: str | Path | None = None,
+    jobs: int = 1,
+) -> VideoPlan:
+    """Probe a video and cut it into the overlapping chunks `jobs` workers would pose."""
     if model_path is not None:
         check_model_file(Path(model_path))
     probe = VideoSource(path, start_s, end_s, sample_fps)
     info = probe.info
-    total = probe.expected_frames()
     opts = _Options(
         str(path), sample_fps, max_side, None if model_path is None else str(model_path)
     )
-    if mp.current_process().daemon:
-        jobs = 1  # a pool worker (a batch scoring files in parallel) may not start processes
-    chunks = _chunks(info, start_s, end_s, jobs)
-    if len(chunks) == 1:
-        frames, error = _pose_chunk(opts, chunks[0], lambda n: _report(progress, n, total))
-        return info, frames, error
     end = info.duration_s if end_s is None else min(end_s, info.duration_s)
-    return (info, *_estimate_parallel(opts, chunks, end, total, progress))
+    chunks = tuple(_chunks(info, start_s, end_s, jobs))
+    return VideoPlan(info, probe.expected_frames(), end, opts, chunks)
+
+
+def pose_chunk(
+    plan: VideoPlan,
+    index: int,
+    estimator: PoseEstimator | None = None,
+    on_frame: Callable[[int], None] | None = None,
+) -> tuple[list[PoseFrame], CoachError | None]:
+    """Pose chunk `index` of a plan in this process (with a warm estimator if given)."""
+    return _pose_chunk(plan.options, plan.chunks[index], on_frame, estimator)
+
+
+def merge_chunks(
+    plan: VideoPlan, parts: list[tuple[list[PoseFrame], CoachError | None]]
+) -> tuple[list[PoseFrame], CoachError | None]:
+    """The chunks' frames (in plan order) as one recording, with the error that cut it short."""
+    frames, error = _merge(parts)
+    if error is not None and error.problem.startswith(f"{plan.options.path}: truncated"):
+        # The chunk's message gives the chunk's end; say where the whole file stops instead.
+        seen = frames[-1].t if frames else 0.0
+        error = truncation_error(
+            plan.options.path, f"video ends at {seen:.1f} s of {plan.end_s:.1f} s"
+        )
+    return frames, error
 
 
 def _estimate_parallel(

@@ -14,6 +14,7 @@ from rich.progress import (
     Progress,
     TaskID,
     TextColumn,
+    TimeElapsedColumn,
     TimeRemainingColumn,
 )
 from rich.table import Table
@@ -83,6 +84,49 @@ class ProgressDisplay:
         self._progress.update(
             task, completed=total, total=total, description=("✗ " if failed else "✓ ") + name[-39:]
         )
+
+
+class BatchBar:
+    """One bar for a whole batch on any number of machines: recordings done, frames a second
+    posed across them all, failures. Does nothing when disabled (not a terminal)."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self._start = 0.0
+        self._progress: Progress | None = None
+        if enabled:
+            self._progress = Progress(
+                TextColumn("recordings"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[fps]:>7.1f} frames/s"),
+                TextColumn("{task.fields[failed]} failed"),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+            )
+            self._task = self._progress.add_task("batch", total=total, fps=0.0, failed=0)
+
+    def __enter__(self) -> BatchBar:
+        import time
+
+        self._start = time.perf_counter()
+        if self._progress is not None:
+            self._progress.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def update(self, done: int, frames: int, failed: int) -> None:
+        if self._progress is None:
+            return
+        import time
+
+        elapsed = max(1e-6, time.perf_counter() - self._start)
+        self._progress.update(self._task, completed=done, fps=frames / elapsed, failed=failed)
 
 
 def print_table(outcomes: list[Any]) -> None:
