@@ -31,6 +31,7 @@ from coach.core.landmarks import PoseFrame
 from coach.io.landmark_file import LandmarkWriter
 from coach.sim.independent_body import Build, Camera, Pose
 from coach.sim.independent_render import fit_camera, frame_times, render, truth_events
+
 EXERCISES = (
     "chair-back-extension", "standing-back-extension", "foam-roller-extension",
     "ball-back-extension", "seated-twist", "knees-to-chest",
@@ -40,13 +41,18 @@ LOST = ("lost_low_vis", "lost_out_of_frame", "lost_empty")
 COMMON = ("good", "good_offset", "too_fast", "jolt", "short_hold", *LOST, "still")
 
 
+ORDER = ("good", "too_fast", "overextension", "jolt", "lost_empty", "short_hold", "neck_fast",
+         "lost_out_of_frame", "still", "good_offset", "lost_low_vis", "already_on")
+
+
 def scenarios(ex: str) -> tuple[str, ...]:
-    out = list(COMMON)
+    """The scenarios that apply to `ex`, in the order a benchmark cycles through them."""
+    ok = set(COMMON)
     if ex != "knees-to-chest":
-        out.append("overextension")
+        ok.add("overextension")
     if ex in HEAD_EXT:
-        out += ["neck_fast", "already_on"]
-    return tuple(out)
+        ok |= {"neck_fast", "already_on"}
+    return tuple(s for s in ORDER if s in ok)
 
 
 class Script:
@@ -255,8 +261,12 @@ def build_script(ex: str, scenario: str, rng: np.random.Generator) -> tuple[Scri
     return sc, plan
 
 
-def generate(ex: str, scenario: str, seed: int) -> tuple[list[PoseFrame], dict[str, Any]]:
-    """One session of `ex` under `scenario`: frames and its truth (see module docstring)."""
+def generate(
+    ex: str, scenario: str, seed: int, fps: float | str | None = None
+) -> tuple[list[PoseFrame], dict[str, Any]]:
+    """One session of `ex` under `scenario`: frames and its truth (see module docstring).
+
+    `fps` is a rate or "variable" (15-30 fps); None draws one from the seed."""
     if ex not in EXERCISES or scenario not in scenarios(ex):
         raise ValueError(f"unknown exercise/scenario {ex}/{scenario}")
     rng = np.random.default_rng(seed)
@@ -271,7 +281,8 @@ def generate(ex: str, scenario: str, seed: int) -> tuple[list[PoseFrame], dict[s
     poses = [Pose(**{k: float(script.values(k, probe[i:i + 1])[0]) for k in script.val},
                   arms=script.start.arms) for i in range(len(probe))]
     cam = fit_camera(cam, poses, build, rng)
-    fps: float | str = ["variable", "variable", 30.0, 25.0, 15.0][int(rng.integers(5))]
+    drawn: float | str = ["variable", "variable", 30.0, 25.0, 15.0][int(rng.integers(5))]
+    fps = drawn if fps is None else fps
     times = frame_times(duration, fps, rng)
     frames = render(script, plan, build, cam, times, rng)
     reps = [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()

@@ -30,7 +30,7 @@ def frame_times(duration: float, mode: float | str, rng: np.random.Generator) ->
         out.append(t)
         if rng.random() < 0.03:
             fps = float(np.clip(fps + rng.normal(0, 6), 15, 30))
-        t += 1.0 / fps + rng.normal(0, 0.002)
+        t += float(np.clip(1.0 / fps + rng.normal(0, 0.002), 1 / 30, 1 / 15))
     return np.array(out)
 
 
@@ -126,7 +126,7 @@ def render(script: Any, plan: dict, build: Build, cam: Camera, times: np.ndarray
         drift = 0.9 * drift + rng.normal(0, 0.0009, (33, 3))
         noise = rng.normal(0, 1, (33, 3)) * np.array([0.003, 0.003, 0.008]) + drift
         if far_idx:
-            noise[far_idx] += rng.normal(0, 0.01, (len(far_idx), 3))
+            noise[far_idx] += rng.normal(0, 0.005, (len(far_idx), 3))
         world_n = world + noise
         img = cam.to_image(world) + rng.normal(0, 1, (33, 3)) * np.array([0.003, 0.003, 0.01])
         vis = np.clip(vis_base + rng.normal(0, 0.01, 33), 0, 1)
