@@ -171,7 +171,7 @@ def test_variable_rate_wanders_between_15_and_30_fps() -> None:
 
 def test_lost_view_three_ways_inside_the_truth_window_only() -> None:
     for sc in ("lost_empty", "lost_low_vis", "lost_out_of_frame"):
-        frames, truth = session("ball-back-extension", sc, fps=30.0)
+        frames, truth = session("ball-back-extension", sc, fps=15.0)
         (lost,) = [e for e in truth["events"] if e["type"] == "lost_view"]
         inside = [f for f in frames if lost["start_s"] <= f.t <= lost["end_s"]]
         outside = [f for f in frames if not lost["start_s"] - 0.1 <= f.t <= lost["end_s"] + 0.1]
@@ -199,3 +199,19 @@ def test_still_session_has_no_reps_no_events_and_barely_moves() -> None:
     assert truth["reps"] == [] and truth["events"] == []
     vals = [neck_ext(f.world) for f in frames]
     assert np.std(vals) < 2.5 and truth["duration_s"] > 45
+
+
+@pytest.mark.parametrize("ex", ind.EXERCISES)
+def test_fast_moves_are_not_jolts_and_jolts_are(ex) -> None:
+    """The script itself: a too-fast move peaks at >= 110 deg/s with modest acceleration; a
+    jolt's acceleration is at least twice as high, so the two faults stay distinguishable."""
+    for sc, lo, hi in (("too_fast", 0, 1000), ("jolt", 1700, 1e9)):
+        script, plan = ind.build_script(ex, sc, np.random.default_rng(7))
+        tt = np.arange(0.0, plan["duration"], 0.002)
+        peak_v = peak_a = 0.0
+        for ch in ("ext", "neck", "twist", "thigh_l"):
+            v = np.gradient(script.values(ch, tt), tt)
+            peak_v = max(peak_v, float(np.abs(v).max()))
+            peak_a = max(peak_a, float(np.abs(np.gradient(v, tt)).max()))
+        assert peak_v >= 110
+        assert lo <= peak_a <= hi, (sc, peak_a)
