@@ -31,8 +31,17 @@ from coach.sim import independent as ind
 
 TOL_S = 0.5
 SAFETY = ("too_fast", "jerky", "overextension", "lost_view")
-A_SCENARIOS = ("good", "too_fast", "overextension", "jerky", "short_hold", "lost_view",
-               "wrong_side", "still", "good")
+A_SCENARIOS = (
+    "good",
+    "too_fast",
+    "overextension",
+    "jerky",
+    "short_hold",
+    "lost_view",
+    "wrong_side",
+    "still",
+    "good",
+)
 QUIET = ("good", "good_offset", "already_on", "still", "short_hold", "wrong_side")
 
 
@@ -62,11 +71,18 @@ def run_one(spec: tuple[str, str, str, int]) -> dict[str, Any]:
         frames, truth = sim.simulate(ex, scenario, seed)
     session, _ = score_frames(frames, load_exercise(ex))
     report = build_report(session, "generated")
-    return {"family": family, "exercise": ex, "scenario": sc, "seed": seed,
-            "duration": frames[-1].t - frames[0].t if frames else 0.0,
-            "truth": {"reps": truth["reps"], "events": truth["events"]},
-            "core": {"reps": report["reps"],
-                     "events": [e for e in report["events"] if e["type"] in SAFETY]}}
+    return {
+        "family": family,
+        "exercise": ex,
+        "scenario": sc,
+        "seed": seed,
+        "duration": frames[-1].t - frames[0].t if frames else 0.0,
+        "truth": {"reps": truth["reps"], "events": truth["events"]},
+        "core": {
+            "reps": report["reps"],
+            "events": [e for e in report["events"] if e["type"] in SAFETY],
+        },
+    }
 
 
 def overlaps(a: dict[str, Any], b: dict[str, Any], tol: float = TOL_S) -> bool:
@@ -156,12 +172,15 @@ class Group:
         e = np.array(self.hold_err) if self.hold_err else np.array([np.nan])
         fa = self.quiet_alarms / self.quiet_minutes if self.quiet_minutes else float("nan")
         lv = self.counts["lost_view"].prf()[2]
-        return (f"{self.sessions:>5}{f:>9.2f}{lv:>9.2f}{self.exact / self.sessions:>8.2f}"
-                f"{np.nanmean(e):>9.2f}{np.nanpercentile(e, 95):>8.2f}{fa:>9.3f}")
+        return (
+            f"{self.sessions:>5}{f:>9.2f}{lv:>9.2f}{self.exact / self.sessions:>8.2f}"
+            f"{np.nanmean(e):>9.2f}{np.nanpercentile(e, 95):>8.2f}{fa:>9.3f}"
+        )
 
 
-HEAD = (f"{'':<28}{'n':>5}{'safetyF1':>9}{'lostF1':>9}{'exact':>8}{'hold|e|':>9}{'p95':>8}"
-        f"{'FA/min':>9}")
+HEAD = (
+    f"{'':<28}{'n':>5}{'safetyF1':>9}{'lostF1':>9}{'exact':>8}{'hold|e|':>9}{'p95':>8}{'FA/min':>9}"
+)
 
 
 def report(name: str, results: list[dict[str, Any]]) -> None:
@@ -173,21 +192,28 @@ def report(name: str, results: list[dict[str, Any]]) -> None:
         by_ex[r["exercise"]].add(r)
         by_sc[r["scenario"]].add(r)
     print(f"\n== family {name}: {g.sessions} sessions ==")
-    print(f"{'event':<14}{'truth':>6}{'TP':>5}{'FP':>5}{'FN':>5}{'precision':>11}{'recall':>8}"
-          f"{'F1':>6}")
+    print(
+        f"{'event':<14}{'truth':>6}{'TP':>5}{'FP':>5}{'FN':>5}{'precision':>11}{'recall':>8}"
+        f"{'F1':>6}"
+    )
     for kind in (*SAFETY, "safety (3)"):
         c = g.safety() if kind.startswith("safety") else g.counts[kind]
         p, rc, f = c.prf()
-        print(f"{kind:<14}{c.tp + c.fn:>6}{c.tp:>5}{c.fp:>5}{c.fn:>5}{p:>11.2f}{rc:>8.2f}"
-              f"{f:>6.2f}")
+        print(f"{kind:<14}{c.tp + c.fn:>6}{c.tp:>5}{c.fp:>5}{c.fn:>5}{p:>11.2f}{rc:>8.2f}{f:>6.2f}")
     e = np.array(g.hold_err) if g.hold_err else np.array([np.nan])
     fa = g.quiet_alarms / g.quiet_minutes if g.quiet_minutes else float("nan")
-    print(f"exact rep count {g.exact}/{g.sessions} = {g.exact / g.sessions:.2f}; sides right "
-          f"{g.sides}/{g.exact}; ok flags right {g.ok_right}/{g.exact}")
-    print(f"hold error over {len(g.hold_err)} matched reps: mean {np.nanmean(e):.2f} s, "
-          f"p95 {np.nanpercentile(e, 95):.2f} s")
-    print(f"false alarms on good/still sessions: {g.quiet_alarms} in {g.quiet_minutes:.1f} min "
-          f"= {fa:.3f}/min")
+    print(
+        f"exact rep count {g.exact}/{g.sessions} = {g.exact / g.sessions:.2f}; sides right "
+        f"{g.sides}/{g.exact}; ok flags right {g.ok_right}/{g.exact}"
+    )
+    print(
+        f"hold error over {len(g.hold_err)} matched reps: mean {np.nanmean(e):.2f} s, "
+        f"p95 {np.nanpercentile(e, 95):.2f} s"
+    )
+    print(
+        f"false alarms on good/still sessions: {g.quiet_alarms} in {g.quiet_minutes:.1f} min "
+        f"= {fa:.3f}/min"
+    )
     for title, groups in (("exercise", by_ex), ("scenario", by_sc)):
         print(f"\n{'per ' + title:<28}" + HEAD[28:])
         for k in sorted(groups):
@@ -203,13 +229,18 @@ def main() -> None:
     ap.add_argument("--verbose", action="store_true", help="list every session's misses")
     args = ap.parse_args()
     fams = ("a", "b") if args.family == "both" else (args.family,)
-    specs = [s for i, f in enumerate(fams)
-             for s in plan(f, args.n // len(fams) + (i < args.n % len(fams)), args.seed)]
+    specs = [
+        s
+        for i, f in enumerate(fams)
+        for s in plan(f, args.n // len(fams) + (i < args.n % len(fams)), args.seed)
+    ]
     t0 = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         results = list(pool.map(run_one, specs, chunksize=2))
-    print(f"{len(results)} sessions judged in {time.perf_counter() - t0:.0f} s "
-          f"(match: same type, spans overlapping within {TOL_S} s)")
+    print(
+        f"{len(results)} sessions judged in {time.perf_counter() - t0:.0f} s "
+        f"(match: same type, spans overlapping within {TOL_S} s)"
+    )
     for f in fams:
         report(f, [r for r in results if r["family"] == f])
     if len(fams) == 2:
@@ -220,8 +251,10 @@ def main() -> None:
             bad = {k: (c.fp, c.fn) for k, c in m.items() if c.fp or c.fn}
             nt, nc = len(r["truth"]["reps"]), len(r["core"]["reps"])
             if bad or nt != nc:
-                print(f"  {r['family']} {r['exercise']}/{r['scenario']}/{r['seed']}: reps "
-                      f"{nc} (truth {nt}); (FP, FN) {bad}")
+                print(
+                    f"  {r['family']} {r['exercise']}/{r['scenario']}/{r['seed']}: reps "
+                    f"{nc} (truth {nt}); (FP, FN) {bad}"
+                )
 
 
 if __name__ == "__main__":

@@ -18,8 +18,12 @@ from coach.sim import independent as ind
 from coach.sim.independent_body import Build, Camera, Pose, body_points
 
 SIM = Path(ind.__file__).parent
-ALLOWED = {"coach.core.landmarks", "coach.io.landmark_file", "coach.sim.independent_body",
-           "coach.sim.independent_render"}
+ALLOWED = {
+    "coach.core.landmarks",
+    "coach.io.landmark_file",
+    "coach.sim.independent_body",
+    "coach.sim.independent_render",
+}
 
 
 @cache
@@ -109,12 +113,19 @@ def test_extension_hold_and_rest_match_the_truth_through_a_tilted_camera() -> No
     cam = truth["camera"]
     rest = mean_over(frames, 0.0, truth["reps"][0]["start_s"] - 0.2, lambda w: trunk_lean(w, cam))
     for rep, hold in zip(truth["reps"], truth["holds"], strict=True):
-        held = mean_over(frames, hold["start_s"] + 1, hold["start_s"] + rep["hold_s"] - 1,
-                         lambda w: trunk_lean(w, cam))
+        held = mean_over(
+            frames,
+            hold["start_s"] + 1,
+            hold["start_s"] + rep["hold_s"] - 1,
+            lambda w: trunk_lean(w, cam),
+        )
         assert held - rest == pytest.approx(rep["peak_deg"]["trunk extension"], abs=2.0)
         # the plateau is still: the angle stays within a couple of degrees through the hold
-        vals = [trunk_lean(f.world, cam) for f in frames
-                if hold["start_s"] + 0.5 <= f.t <= hold["start_s"] + rep["hold_s"] - 0.5]
+        vals = [
+            trunk_lean(f.world, cam)
+            for f in frames
+            if hold["start_s"] + 0.5 <= f.t <= hold["start_s"] + rep["hold_s"] - 0.5
+        ]
         assert np.std(vals) < 1.5
 
 
@@ -122,7 +133,7 @@ def _speeds(frames, fn, window=0.2):
     t = np.array([f.t for f in frames if f.world is not None])
     raw = np.array([fn(f.world) for f in frames if f.world is not None])
     # a 5-frame median takes out the landmark jitter, as any judge's filter would
-    a = np.array([np.median(raw[max(0, i - 2):i + 3]) for i in range(len(raw))])
+    a = np.array([np.median(raw[max(0, i - 2) : i + 3]) for i in range(len(raw))])
     out = []
     for i in range(len(t)):
         j = np.searchsorted(t, t[i] + window)

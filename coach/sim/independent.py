@@ -34,16 +34,32 @@ from coach.sim.independent_body import Build, Camera, Pose
 from coach.sim.independent_render import fit_camera, frame_times, render, truth_events
 
 EXERCISES = (
-    "chair-back-extension", "standing-back-extension", "foam-roller-extension",
-    "ball-back-extension", "seated-twist", "knees-to-chest",
+    "chair-back-extension",
+    "standing-back-extension",
+    "foam-roller-extension",
+    "ball-back-extension",
+    "seated-twist",
+    "knees-to-chest",
 )
 HEAD_EXT = ("chair-back-extension", "foam-roller-extension", "ball-back-extension")
 LOST = ("lost_low_vis", "lost_out_of_frame", "lost_empty")
 COMMON = ("good", "good_offset", "too_fast", "jolt", "short_hold", *LOST, "still")
 
 
-ORDER = ("good", "too_fast", "overextension", "jolt", "lost_empty", "short_hold", "neck_fast",
-         "lost_out_of_frame", "still", "good_offset", "lost_low_vis", "already_on")
+ORDER = (
+    "good",
+    "too_fast",
+    "overextension",
+    "jolt",
+    "lost_empty",
+    "short_hold",
+    "neck_fast",
+    "lost_out_of_frame",
+    "still",
+    "good_offset",
+    "lost_low_vis",
+    "already_on",
+)
 
 
 def scenarios(ex: str) -> tuple[str, ...]:
@@ -63,7 +79,8 @@ class Script:
         self.start = start
         self.val = {k: v for k, v in vars(start).items() if k != "arms"}
         self.segs: dict[str, list[tuple[float, float, float, float, bool]]] = {
-            k: [] for k in self.val}
+            k: [] for k in self.val
+        }
 
     def move(self, t0: float, dur: float, fast: bool = False, **targets: float) -> None:
         """Minimum-jerk moves; `fast` uses constant acceleration then deceleration instead,
@@ -99,8 +116,9 @@ def rest_pose(ex: str, rng: np.random.Generator, offset: float, on: bool) -> Pos
         return Pose(lean=offset, arms="behind_back")
     if ex == "foam-roller-extension":
         lean = 72 + offset if on else 5
-        return Pose(lean=lean, thigh_l=-55, thigh_r=-55, shin_l=-165, shin_r=-165,
-                    arms="behind_head")
+        return Pose(
+            lean=lean, thigh_l=-55, thigh_r=-55, shin_l=-165, shin_r=-165, arms="behind_head"
+        )
     if ex == "ball-back-extension":
         if on:
             return Pose(lean=86 + offset, thigh_l=-85, thigh_r=-85, arms="behind_head")
@@ -143,8 +161,16 @@ def _plan_reps(ex: str, rng: np.random.Generator, scenario: str) -> list[dict[st
             goal = {"ext": rng.uniform(15, 20)}
             goal["neck"] = rng.uniform(30, 40) if ex in HEAD_EXT else rng.uniform(5, 10)
             driver = ("ext", "trunk extension")
-        reps.append({"side": side, "goal": goal, "driver": driver, "hold": hold,
-                     "target": target, "fault": None})
+        reps.append(
+            {
+                "side": side,
+                "goal": goal,
+                "driver": driver,
+                "hold": hold,
+                "target": target,
+                "fault": None,
+            }
+        )
     fault_idx = int(rng.integers(len(reps)))
     if scenario in ("too_fast", "neck_fast", "jolt", "overextension", "short_hold"):
         reps[fault_idx]["fault"] = scenario
@@ -171,16 +197,26 @@ def build_script(ex: str, scenario: str, rng: np.random.Generator) -> tuple[Scri
     if scenario == "good_offset" or (scenario != "still" and rng.random() < 0.3):
         offset = float(rng.choice([-1, 1]) * rng.uniform(5, 8))
     on = ex in ("foam-roller-extension", "ball-back-extension") and (
-        scenario == "already_on" or rng.random() < 0.5)
+        scenario == "already_on" or rng.random() < 0.5
+    )
     rest = rest_pose(ex, rng, offset, on)
     sc = Script(rest)
     t = rng.uniform(2.0, 4.0)
-    plan: dict[str, Any] = {"reps": [], "jolts": [], "lost": [], "offset": offset,
-                            "starts_in_stretch_setup": on, "fast": []}
+    plan: dict[str, Any] = {
+        "reps": [],
+        "jolts": [],
+        "lost": [],
+        "offset": offset,
+        "starts_in_stretch_setup": on,
+        "fast": [],
+    }
     if ex in ("foam-roller-extension", "ball-back-extension") and not on:
         # seed: lean back once onto the roller / walk the feet out onto the ball (not a rep)
-        lying = {"lean": 72 + offset} if ex == "foam-roller-extension" else {
-            "lean": 86 + offset, "thigh_l": -85, "thigh_r": -85}
+        lying = (
+            {"lean": 72 + offset}
+            if ex == "foam-roller-extension"
+            else {"lean": 86 + offset, "thigh_l": -85, "thigh_r": -85}
+        )
         d = _dur(lying["lean"] - rest.lean, rng.uniform(20, 28))
         sc.move(t, d, **lying)
         t += d + rng.uniform(2.0, 3.0)
@@ -231,8 +267,9 @@ def build_script(ex: str, scenario: str, rng: np.random.Generator) -> tuple[Scri
             if drv in legs:  # knees: both thighs and the shins move together
                 ratio = {k: (v - home[k]) / amp[drv] for k, v in legs.items()}
                 for seg_t, seg_d, frac in ((t0, d1, (mid - home[drv]) / amp[drv]),):
-                    sc.move(seg_t, seg_d, **{k: home[k] + r * frac * amp[drv]
-                                             for k, r in ratio.items()})
+                    sc.move(
+                        seg_t, seg_d, **{k: home[k] + r * frac * amp[drv] for k, r in ratio.items()}
+                    )
                 tj = t0 + d1 + pause
                 frac_j = (mid + jamp - home[drv]) / amp[drv]
                 sc.move(tj, jd, **{k: home[k] + r * frac_j * amp[drv] for k, r in ratio.items()})
@@ -244,8 +281,9 @@ def build_script(ex: str, scenario: str, rng: np.random.Generator) -> tuple[Scri
                 sc.move(tj + jd + pause, d2, **{drv: goal[drv]})
             dur_in = d1 + 2 * pause + jd + d2
             sc.move(t0, dur_in, **rest_goal)
-            plan["jolts"].append({"start_s": tj, "end_s": tj + jd, "angle": drv_name,
-                                  "amp": abs(jamp)})
+            plan["jolts"].append(
+                {"start_s": tj, "end_s": tj + jd, "angle": drv_name, "amp": abs(jamp)}
+            )
         else:
             sc.move(t0, dur_in, **goal)
         t_hold = t0 + dur_in
@@ -259,12 +297,19 @@ def build_script(ex: str, scenario: str, rng: np.random.Generator) -> tuple[Scri
         peak_val = goal[peak_key]
         if peak_name == "hip flexion":
             peak_val = 180 - (90 - goal["thigh_l"])
-        plan["reps"].append({
-            "side": rep["side"], "start_s": t0, "end_s": t_end, "hold_s": rep["hold"],
-            "target_hold_s": rep["target"], "peak_deg": {peak_name: round(abs(peak_val), 2)},
-            "ok": rep["hold"] >= rep["target"] and fault != "overextension",
-            "fault": fault, "hold_start_s": t_hold,
-        })
+        plan["reps"].append(
+            {
+                "side": rep["side"],
+                "start_s": t0,
+                "end_s": t_end,
+                "hold_s": rep["hold"],
+                "target_hold_s": rep["target"],
+                "peak_deg": {peak_name: round(abs(peak_val), 2)},
+                "ok": rep["hold"] >= rep["target"] and fault != "overextension",
+                "fault": fault,
+                "hold_start_s": t_hold,
+            }
+        )
         t = t_end + rng.uniform(3.0, 5.0)
         if i == lost_after:
             a = t + 0.5
@@ -288,30 +333,55 @@ def generate(
     build = Build(height=float(rng.uniform(1.55, 1.95)))
     front = ex == "seated-twist"
     yaw = float(rng.uniform(-10, 10)) + (0.0 if front else float(rng.choice([-90, 90])))
-    cam = Camera(yaw=yaw, pitch=float(rng.uniform(0, 15)), roll=float(rng.uniform(-3, 3)),
-                 distance=float(rng.uniform(2.2, 3.2)))
+    cam = Camera(
+        yaw=yaw,
+        pitch=float(rng.uniform(0, 15)),
+        roll=float(rng.uniform(-3, 3)),
+        distance=float(rng.uniform(2.2, 3.2)),
+    )
     duration = float(plan["duration"])
     probe = np.linspace(0, duration, 40)
-    poses = [Pose(**{k: float(script.values(k, probe[i:i + 1])[0]) for k in script.val},
-                  arms=script.start.arms) for i in range(len(probe))]
+    poses = [
+        Pose(
+            **{k: float(script.values(k, probe[i : i + 1])[0]) for k in script.val},
+            arms=script.start.arms,
+        )
+        for i in range(len(probe))
+    ]
     cam = fit_camera(cam, poses, build, rng)
     drawn: float | str = ["variable", "variable", 30.0, 25.0, 15.0][int(rng.integers(5))]
     fps = drawn if fps is None else fps
     times = frame_times(duration, fps, rng)
     frames = render(script, plan, build, cam, times, rng)
-    reps = [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()
-             if k not in ("fault", "hold_start_s")} for r in plan["reps"]]
+    reps = [
+        {
+            k: (round(v, 3) if isinstance(v, float) else v)
+            for k, v in r.items()
+            if k not in ("fault", "hold_start_s")
+        }
+        for r in plan["reps"]
+    ]
     truth = {
-        "exercise": ex, "family": "independent", "scenario": scenario, "seed": seed,
-        "fps": fps, "view": "front" if front else "side",
-        "camera": {"yaw_deg": round(cam.yaw, 2), "pitch_deg": round(cam.pitch, 2),
-                   "roll_deg": round(cam.roll, 2), "distance_m": round(cam.distance, 2)},
-        "height_m": round(build.height, 3), "duration_s": round(duration, 3),
+        "exercise": ex,
+        "family": "independent",
+        "scenario": scenario,
+        "seed": seed,
+        "fps": fps,
+        "view": "front" if front else "side",
+        "camera": {
+            "yaw_deg": round(cam.yaw, 2),
+            "pitch_deg": round(cam.pitch, 2),
+            "roll_deg": round(cam.roll, 2),
+            "distance_m": round(cam.distance, 2),
+        },
+        "height_m": round(build.height, 3),
+        "duration_s": round(duration, 3),
         "start_offset_deg": round(plan["offset"], 2),
         "starts_lying_on_support": plan["starts_in_stretch_setup"],
         "reps": reps,
-        "holds": [{"start_s": round(r["hold_start_s"], 3), "fault": r["fault"]}
-                  for r in plan["reps"]],
+        "holds": [
+            {"start_s": round(r["hold_start_s"], 3), "fault": r["fault"]} for r in plan["reps"]
+        ],
         "events": truth_events(script, plan, duration),
         "frames": len(frames),
         "empty_frames": sum(not f.has_pose for f in frames),
@@ -321,10 +391,16 @@ def generate(
 
 def plan_sessions(n: int, seed: int = 0) -> list[tuple[str, str, int]]:
     """n sessions cycling through every exercise and each of its scenarios."""
-    pairs = [(ex, sc) for i in range(20) for ex in EXERCISES
-             for sc in scenarios(ex)[i % len(scenarios(ex)):][:1]]
-    return [(ex, sc, seed * 100_000 + k) for k, (ex, sc) in
-            zip(range(n), (pairs * (n // len(pairs) + 1)), strict=False)]
+    pairs = [
+        (ex, sc)
+        for i in range(20)
+        for ex in EXERCISES
+        for sc in scenarios(ex)[i % len(scenarios(ex)) :][:1]
+    ]
+    return [
+        (ex, sc, seed * 100_000 + k)
+        for k, (ex, sc) in zip(range(n), (pairs * (n // len(pairs) + 1)), strict=False)
+    ]
 
 
 def write_session(stem: Path, frames: list[PoseFrame], truth: dict[str, Any]) -> None:

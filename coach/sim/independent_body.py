@@ -168,9 +168,17 @@ def _legs(p: np.ndarray, pose: Pose, b: Build, hip_l: np.ndarray, hip_r: np.ndar
 
 
 def _arms(
-    p: np.ndarray, pose: Pose, b: Build, sh_l: np.ndarray, sh_r: np.ndarray,
-    left: np.ndarray, up: np.ndarray, back: np.ndarray,
-    ear_c: np.ndarray, h_left: np.ndarray, h_back: np.ndarray,
+    p: np.ndarray,
+    pose: Pose,
+    b: Build,
+    sh_l: np.ndarray,
+    sh_r: np.ndarray,
+    left: np.ndarray,
+    up: np.ndarray,
+    back: np.ndarray,
+    ear_c: np.ndarray,
+    h_left: np.ndarray,
+    h_back: np.ndarray,
 ) -> None:
     """Arm sets from the seed: hands behind the head, clasped behind the back, hugging the
     knees, one elbow against the crossed knee, or hanging at the sides."""
@@ -242,5 +250,7 @@ class Camera:
         return np.stack([u, v, z], axis=1)
 
 
-SIDE_NAMES = {"left": [i for n, i in INDEX.items() if n.startswith("left_")],
-              "right": [i for n, i in INDEX.items() if n.startswith("right_")]}
+SIDE_NAMES = {
+    "left": [i for n, i in INDEX.items() if n.startswith("left_")],
+    "right": [i for n, i in INDEX.items() if n.startswith("right_")],
+}

@@ -14,8 +14,12 @@ from coach.sim.independent_body import SIDE_NAMES, Build, Camera, Pose, body_poi
 
 # The anatomical angle each script channel is, and the published end range past which it is
 # an overextension (see coach/sim/independent.py for the sources).
-JUDGED = {"ext": "trunk extension", "neck": "neck extension", "twist": "trunk rotation",
-          "thigh_l": "hip flexion"}
+JUDGED = {
+    "ext": "trunk extension",
+    "neck": "neck extension",
+    "twist": "trunk rotation",
+    "thigh_l": "hip flexion",
+}
 NORMAL_END = {"trunk extension": 30.0, "neck extension": 70.0, "trunk rotation": 45.0}
 FAST_DPS = 60.0  # gentle moves peak below 35 deg/s, faults at 110 deg/s and more
 KEY_POINTS = ("left_shoulder", "right_shoulder", "nose", "left_ear", "right_ear")
@@ -57,21 +61,50 @@ def truth_events(script: Any, plan: dict, duration: float) -> list[dict[str, Any
         angle = 90 + v if ch == "thigh_l" else v  # hip flexion from the thigh's direction
         speed = np.abs(np.gradient(angle, tt))
         for a, b in _spans(tt, speed > FAST_DPS):
-            ev.append({"type": "too_fast", "start_s": a, "end_s": b, "angle": name,
-                       "value": round(float(speed[(tt >= a) & (tt <= b)].max()), 1)})
+            ev.append(
+                {
+                    "type": "too_fast",
+                    "start_s": a,
+                    "end_s": b,
+                    "angle": name,
+                    "value": round(float(speed[(tt >= a) & (tt <= b)].max()), 1),
+                }
+            )
         if name in NORMAL_END:
-            over = (angle > NORMAL_END[name]) if ch != "twist" else (
-                np.abs(angle) > NORMAL_END[name])
+            over = (
+                (angle > NORMAL_END[name]) if ch != "twist" else (np.abs(angle) > NORMAL_END[name])
+            )
             for a, b in _spans(tt, over):
-                ev.append({"type": "overextension", "start_s": a, "end_s": b, "angle": name,
-                           "value": round(float(np.abs(angle[(tt >= a) & (tt <= b)]).max()), 1),
-                           "limit": NORMAL_END[name]})
+                ev.append(
+                    {
+                        "type": "overextension",
+                        "start_s": a,
+                        "end_s": b,
+                        "angle": name,
+                        "value": round(float(np.abs(angle[(tt >= a) & (tt <= b)]).max()), 1),
+                        "limit": NORMAL_END[name],
+                    }
+                )
     for j in plan["jolts"]:
-        ev.append({"type": "jerky", "start_s": j["start_s"], "end_s": j["end_s"],
-                   "angle": j["angle"], "value": round(j["amp"], 1)})
+        ev.append(
+            {
+                "type": "jerky",
+                "start_s": j["start_s"],
+                "end_s": j["end_s"],
+                "angle": j["angle"],
+                "value": round(j["amp"], 1),
+            }
+        )
     for lost in plan["lost"]:
-        ev.append({"type": "lost_view", "start_s": lost["start_s"], "end_s": lost["end_s"],
-                   "angle": None, "how": lost["kind"]})
+        ev.append(
+            {
+                "type": "lost_view",
+                "start_s": lost["start_s"],
+                "end_s": lost["end_s"],
+                "angle": None,
+                "how": lost["kind"],
+            }
+        )
     ev.sort(key=lambda e: (e["type"], e["start_s"]))
     merged: list[dict[str, Any]] = []
     for e in ev:
@@ -91,8 +124,9 @@ def fit_camera(cam: Camera, poses: list[Pose], build: Build, rng: np.random.Gene
     """Move the camera back until the whole movement fits in ~75% of the frame, then centre."""
     pts = np.vstack([cam.to_world(body_points(p, build)) for p in poses])
     img = cam.to_image(pts)
-    extent = max((img[:, 0].max() - img[:, 0].min()) / 0.72,
-                 (img[:, 1].max() - img[:, 1].min()) / 0.72)
+    extent = max(
+        (img[:, 0].max() - img[:, 0].min()) / 0.72, (img[:, 1].max() - img[:, 1].min()) / 0.72
+    )
     cam = replace(cam, distance=max(cam.distance, cam.distance * extent))
     img = cam.to_image(pts)
     du = 0.5 - (img[:, 0].max() + img[:, 0].min()) / 2 + rng.uniform(-0.04, 0.04)
@@ -100,21 +134,27 @@ def fit_camera(cam: Camera, poses: list[Pose], build: Build, rng: np.random.Gene
     return replace(cam, cx=cam.cx + du, cy=cam.cy + dv)
 
 
-def render(script: Any, plan: dict, build: Build, cam: Camera, times: np.ndarray,
-           rng: np.random.Generator) -> list[PoseFrame]:
+def render(
+    script: Any, plan: dict, build: Build, cam: Camera, times: np.ndarray, rng: np.random.Generator
+) -> list[PoseFrame]:
     """Landmarks at every frame time, with MediaPipe-like noise, visibility and lost view."""
     chans = {k: script.values(k, times) for k in script.val}
     phase = rng.uniform(0, 2 * np.pi, 4)
-    sway = [0.5 * np.sin(2 * np.pi * times / p + ph) for p, ph in zip((5.0, 6.0, 7.0, 6.5),
-                                                                     phase, strict=True)]
+    sway = [
+        0.5 * np.sin(2 * np.pi * times / p + ph)
+        for p, ph in zip((5.0, 6.0, 7.0, 6.5), phase, strict=True)
+    ]
     for k, s in zip(("ext", "neck", "twist", "lean"), sway, strict=True):
         chans[k] = chans[k] + s
     rest_world = cam.to_world(body_points(script.start, build))
     side_view = abs(abs(cam.yaw) - 90) < 45
     far = None
     if side_view:
-        far = "left" if rest_world[INDEX["left_hip"], 2] > rest_world[INDEX["right_hip"], 2] \
+        far = (
+            "left"
+            if rest_world[INDEX["left_hip"], 2] > rest_world[INDEX["right_hip"], 2]
             else "right"
+        )
     far_idx = SIDE_NAMES[far] if far else []
     n = len(times)
     drift = np.zeros((33, 3))
