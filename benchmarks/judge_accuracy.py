@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import time
+import warnings
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -228,6 +229,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--verbose", action="store_true", help="list every session's misses")
     args = ap.parse_args()
+    warnings.filterwarnings("ignore", category=RuntimeWarning)  # nan means of empty groups
     fams = ("a", "b") if args.family == "both" else (args.family,)
     specs = [
         s
