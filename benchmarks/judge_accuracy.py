@@ -102,7 +102,9 @@ class Counts:
     def prf(self) -> tuple[float, float, float]:
         p = self.tp / (self.tp + self.fp) if self.tp + self.fp else float("nan")
         r = self.tp / (self.tp + self.fn) if self.tp + self.fn else float("nan")
-        f = 2 * p * r / (p + r) if p + r else float("nan")
+        if self.tp == 0:  # nothing found: F1 is 0 when there was something to find
+            return p, r, (0.0 if self.fn else float("nan"))
+        f = 2 * p * r / (p + r)
         return p, r, f
 
 
@@ -175,12 +177,18 @@ class Group:
         lv = self.counts["lost_view"].prf()[2]
         return (
             f"{self.sessions:>5}{f:>9.2f}{lv:>9.2f}{self.exact / self.sessions:>8.2f}"
-            f"{np.nanmean(e):>9.2f}{np.nanpercentile(e, 95):>8.2f}{fa:>9.3f}"
+            f"{np.nanmean(e):>9.2f}{np.nanpercentile(e, 95):>8.2f}{fa:>9.3f}   "
+            + " ".join(
+                f"{k[:4]} {c.tp}/{c.tp + c.fn}+{c.fp}"
+                for k in SAFETY
+                if (c := self.counts[k]).tp + c.fn + c.fp
+            )
         )
 
 
 HEAD = (
     f"{'':<28}{'n':>5}{'safetyF1':>9}{'lostF1':>9}{'exact':>8}{'hold|e|':>9}{'p95':>8}{'FA/min':>9}"
+    "   found/truth+extra by type"
 )
 
 
