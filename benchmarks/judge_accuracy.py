@@ -1,0 +1,271 @@
+"""How right the judge is on two families of generated sessions with known truth.
+
+Family a: the project's own generator (coach.sim.generator). Family b: the independent family
+(coach.sim.independent), written from the seed and published ranges of motion, never from the
+rules the judge reads. Both are judged from their landmarks directly (no MediaPipe), through
+the same path as `coach score`: score_frames then build_report.
+
+A judge event matches a truth event of the same type when their spans overlap once each is
+widened by TOL_S (0.5 s); each truth event matches at most one judge event. Reps are matched
+one to one by time overlap; hold error is measured on matched reps.
+
+    python benchmarks/judge_accuracy.py [--family a|b|both] [--n 120] [--seed 0] [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from coach.core.exercises import load_exercise
+from coach.core.report import build_report
+from coach.core.scoring import score_frames
+from coach.sim import generator as sim
+from coach.sim import independent as ind
+
+TOL_S = 0.5
+SAFETY = ("too_fast", "jerky", "overextension", "lost_view")
+A_SCENARIOS = (
+    "good",
+    "too_fast",
+    "overextension",
+    "jerky",
+    "short_hold",
+    "lost_view",
+    "wrong_side",
+    "still",
+    "good",
+)
+QUIET = ("good", "good_offset", "already_on", "still", "short_hold", "wrong_side")
+
+
+def plan(family: str, n: int, seed: int) -> list[tuple[str, str, str, int]]:
+    """(family, exercise, scenario, seed) for n sessions of one family."""
+    if family == "b":
+        return [("b", ex, sc, s) for ex, sc, s in ind.plan_sessions(n, seed)]
+    exercises = list(sim.PROFILES)
+    out = []
+    for i in range(n):
+        ex = exercises[i % len(exercises)]
+        sc = A_SCENARIOS[(i // len(exercises)) % len(A_SCENARIOS)]
+        if sc == "wrong_side" and ex != "seated-twist":
+            sc = "short_hold"
+        out.append(("a", ex, sc, seed * 1000 + i))
+    return out
+
+
+def run_one(spec: tuple[str, str, str, int]) -> dict[str, Any]:
+    """Generate, judge and keep only what the tallies need (cheap to send between processes)."""
+    family, ex, sc, seed = spec
+    if family == "b":
+        frames, truth = ind.generate(ex, sc, seed)
+    else:
+        fps = ("variable", 30.0, 15.0)[seed % 3]
+        scenario = sim.Scenario.named(sc, reps_per_side=2, fps=fps, still_s=60.0)
+        frames, truth = sim.simulate(ex, scenario, seed)
+    session, _ = score_frames(frames, load_exercise(ex))
+    report = build_report(session, "generated")
+    return {
+        "family": family,
+        "exercise": ex,
+        "scenario": sc,
+        "seed": seed,
+        "duration": frames[-1].t - frames[0].t if frames else 0.0,
+        "truth": {"reps": truth["reps"], "events": truth["events"]},
+        "core": {
+            "reps": report["reps"],
+            "events": [e for e in report["events"] if e["type"] in SAFETY],
+        },
+    }
+
+
+def overlaps(a: dict[str, Any], b: dict[str, Any], tol: float = TOL_S) -> bool:
+    return a["start_s"] - tol <= b["end_s"] and b["start_s"] - tol <= a["end_s"]
+
+
+@dataclass
+class Counts:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def add(self, o: Counts) -> None:
+        self.tp, self.fp, self.fn = self.tp + o.tp, self.fp + o.fp, self.fn + o.fn
+
+    def prf(self) -> tuple[float, float, float]:
+        p = self.tp / (self.tp + self.fp) if self.tp + self.fp else float("nan")
+        r = self.tp / (self.tp + self.fn) if self.tp + self.fn else float("nan")
+        if self.tp == 0:  # nothing found: F1 is 0 when there was something to find
+            return p, r, (0.0 if self.fn else float("nan"))
+        f = 2 * p * r / (p + r)
+        return p, r, f
+
+
+def match_events(truth: list[dict], core: list[dict]) -> dict[str, Counts]:
+    out: dict[str, Counts] = {}
+    for kind in SAFETY:
+        want = [e for e in truth if e["type"] == kind]
+        got = [e for e in core if e["type"] == kind]
+        used: set[int] = set()
+        c = Counts()
+        for w in want:
+            j = next((j for j, g in enumerate(got) if j not in used and overlaps(w, g)), None)
+            if j is None:
+                c.fn += 1
+            else:
+                used.add(j)
+                c.tp += 1
+        c.fp = len(got) - len(used)
+        out[kind] = c
+    return out
+
+
+def hold_errors(truth: list[dict], core: list[dict]) -> list[float]:
+    """|hold error| over reps matched one to one by time overlap."""
+    used: set[int] = set()
+    errs = []
+    for t in truth:
+        j = next((j for j, c in enumerate(core) if j not in used and overlaps(t, c, 0.0)), None)
+        if j is not None:
+            used.add(j)
+            errs.append(abs(float(t["hold_s"]) - float(core[j]["hold_s"])))
+    return errs
+
+
+@dataclass
+class Group:
+    counts: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
+    sessions: int = 0
+    exact: int = 0
+    sides: int = 0
+    ok_right: int = 0
+    hold_err: list[float] = field(default_factory=list)
+    quiet_alarms: int = 0
+    quiet_minutes: float = 0.0
+
+    def add(self, r: dict[str, Any]) -> None:
+        t, c = r["truth"], r["core"]
+        for k, v in match_events(t["events"], c["events"]).items():
+            self.counts[k].add(v)
+        self.sessions += 1
+        if len(t["reps"]) == len(c["reps"]):
+            self.exact += 1
+            self.sides += [x["side"] for x in t["reps"]] == [x["side"] for x in c["reps"]]
+            self.ok_right += [x["ok"] for x in t["reps"]] == [x["ok"] for x in c["reps"]]
+        self.hold_err += hold_errors(t["reps"], c["reps"])
+        if r["scenario"] in QUIET and not t["events"]:
+            self.quiet_alarms += len(c["events"])
+            self.quiet_minutes += r["duration"] / 60.0
+
+    def safety(self) -> Counts:
+        total = Counts()
+        for k in ("too_fast", "jerky", "overextension"):
+            total.add(self.counts[k])
+        return total
+
+    def line(self) -> str:
+        f = self.safety().prf()[2]
+        e = np.array(self.hold_err) if self.hold_err else np.array([np.nan])
+        fa = self.quiet_alarms / self.quiet_minutes if self.quiet_minutes else float("nan")
+        lv = self.counts["lost_view"].prf()[2]
+        return (
+            f"{self.sessions:>5}{f:>9.2f}{lv:>9.2f}{self.exact / self.sessions:>8.2f}"
+            f"{np.nanmean(e):>9.2f}{np.nanpercentile(e, 95):>8.2f}{fa:>9.3f}   "
+            + " ".join(
+                f"{k[:4]} {c.tp}/{c.tp + c.fn}+{c.fp}"
+                for k in SAFETY
+                if (c := self.counts[k]).tp + c.fn + c.fp
+            )
+        )
+
+
+HEAD = (
+    f"{'':<28}{'n':>5}{'safetyF1':>9}{'lostF1':>9}{'exact':>8}{'hold|e|':>9}{'p95':>8}{'FA/min':>9}"
+    "   found/truth+extra by type"
+)
+
+
+def report(name: str, results: list[dict[str, Any]]) -> None:
+    g = Group()
+    by_ex: dict[str, Group] = defaultdict(Group)
+    by_sc: dict[str, Group] = defaultdict(Group)
+    for r in results:
+        g.add(r)
+        by_ex[r["exercise"]].add(r)
+        by_sc[r["scenario"]].add(r)
+    print(f"\n== family {name}: {g.sessions} sessions ==")
+    print(
+        f"{'event':<14}{'truth':>6}{'TP':>5}{'FP':>5}{'FN':>5}{'precision':>11}{'recall':>8}"
+        f"{'F1':>6}"
+    )
+    for kind in (*SAFETY, "safety (3)"):
+        c = g.safety() if kind.startswith("safety") else g.counts[kind]
+        p, rc, f = c.prf()
+        print(f"{kind:<14}{c.tp + c.fn:>6}{c.tp:>5}{c.fp:>5}{c.fn:>5}{p:>11.2f}{rc:>8.2f}{f:>6.2f}")
+    e = np.array(g.hold_err) if g.hold_err else np.array([np.nan])
+    fa = g.quiet_alarms / g.quiet_minutes if g.quiet_minutes else float("nan")
+    print(
+        f"exact rep count {g.exact}/{g.sessions} = {g.exact / g.sessions:.2f}; sides right "
+        f"{g.sides}/{g.exact}; ok flags right {g.ok_right}/{g.exact}"
+    )
+    print(
+        f"hold error over {len(g.hold_err)} matched reps: mean {np.nanmean(e):.2f} s, "
+        f"p95 {np.nanpercentile(e, 95):.2f} s"
+    )
+    print(
+        f"false alarms on good/still sessions: {g.quiet_alarms} in {g.quiet_minutes:.1f} min "
+        f"= {fa:.3f}/min"
+    )
+    for title, groups in (("exercise", by_ex), ("scenario", by_sc)):
+        print(f"\n{'per ' + title:<28}" + HEAD[28:])
+        for k in sorted(groups):
+            print(f"{k:<28}" + groups[k].line())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--family", choices=("a", "b", "both"), default="both")
+    ap.add_argument("--n", type=int, default=120, help="sessions in total (split over families)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--verbose", action="store_true", help="list every session's misses")
+    args = ap.parse_args()
+    warnings.filterwarnings("ignore", category=RuntimeWarning)  # nan means of empty groups
+    fams = ("a", "b") if args.family == "both" else (args.family,)
+    specs = [
+        s
+        for i, f in enumerate(fams)
+        for s in plan(f, args.n // len(fams) + (i < args.n % len(fams)), args.seed)
+    ]
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        results = list(pool.map(run_one, specs, chunksize=2))
+    print(
+        f"{len(results)} sessions judged in {time.perf_counter() - t0:.0f} s "
+        f"(match: same type, spans overlapping within {TOL_S} s)"
+    )
+    for f in fams:
+        report(f, [r for r in results if r["family"] == f])
+    if len(fams) == 2:
+        report("a+b", results)
+    if args.verbose:
+        for r in results:
+            m = match_events(r["truth"]["events"], r["core"]["events"])
+            bad = {k: (c.fp, c.fn) for k, c in m.items() if c.fp or c.fn}
+            nt, nc = len(r["truth"]["reps"]), len(r["core"]["reps"])
+            if bad or nt != nc:
+                print(
+                    f"  {r['family']} {r['exercise']}/{r['scenario']}/{r['seed']}: reps "
+                    f"{nc} (truth {nt}); (FP, FN) {bad}"
+                )
+
+
+if __name__ == "__main__":
+    main()
