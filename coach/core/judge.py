@@ -22,8 +22,8 @@ class Reading(StrEnum):
 
 
 class Banded(Protocol):
-    target: tuple[float, float]
-    limit: float
+    @property
+    def target(self) -> tuple[float, float]: ...
 
     @property
     def limit_is_high(self) -> bool: ...

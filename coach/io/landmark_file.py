@@ -113,6 +113,7 @@ def read_landmarks(path: str | Path) -> tuple[LandmarkHeader, Iterator[PoseFrame
                     t=t,
                     world=_array(obj.get("world"), p, lineno, "world"),
                     image=_array(obj.get("image"), p, lineno, "image"),
+                    cut=obj.get("cut") is True,
                 )
 
     return header, frames()
@@ -136,11 +137,14 @@ def _rows(arr: np.ndarray | None, xyz: int, vis: int) -> list[list[float]] | Non
 
 
 def frame_record(frame: PoseFrame, rounding: Rounding = FULL) -> dict[str, Any]:
-    return {
+    record: dict[str, Any] = {
         "t": round(frame.t, 4),
         "world": _rows(frame.world, rounding.world, rounding.visibility),
         "image": _rows(frame.image, rounding.image, rounding.visibility),
     }
+    if frame.cut:
+        record["cut"] = True  # an added field: a shot cut or fade ends before this frame
+    return record
 
 
 class LandmarkWriter:

@@ -17,7 +17,7 @@ import queue
 import threading
 import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ import numpy as np
 from coach.core.landmarks import PoseFrame
 from coach.errors import CoachError
 from coach.io.pose import PoseEstimator, check_model_file
+from coach.io.scene import SceneBreaks
 from coach.io.sources import StreamInfo, VideoSource, read_image, truncation_error
 
 Progress = Callable[[int, int], None]
@@ -102,8 +103,12 @@ def iter_poses(
     `source.truncated` and `source.error` tell whether the file ended early.
     """
     stop = threading.Event()
+    breaks = SceneBreaks()
     for frame_bgr, t in _decoded(source, stop):
-        yield frame_bgr, estimator.estimate(frame_bgr, t)
+        pose = estimator.estimate(frame_bgr, t)
+        if breaks.update(frame_bgr, t):
+            pose = replace(pose, cut=True)
+        yield frame_bgr, pose
 
 
 def _pose_chunk(
@@ -286,7 +291,7 @@ def estimate_video(
     if len(chunks) == 1:
         frames, error = _pose_chunk(opts, chunks[0], lambda n: _report(progress, n, total))
         return info, frames, error
-    return (info, *_estimate_parallel(opts, chunks, plan.end_s, total, progress))
+    return (info, *_estimate_parallel(opts, list(chunks), plan.end_s, total, progress))
 
 
 @dataclass(frozen=True)
