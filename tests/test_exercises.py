@@ -72,8 +72,8 @@ def _broken(tmp_path: Path, edit) -> Path:
             "points",
             "left_sholder",
         ),
-        (lambda s: s.replace("target = [20, 55]", "target = [55, 20]"), "target", "inverted"),
-        (lambda s: s.replace("limit = 65", "limit = 30"), "limit", "inside the target"),
+        (lambda s: s.replace("target = [20, 50]", "target = [50, 20]"), "target", "inverted"),
+        (lambda s: s.replace("limit = 55", "limit = 30"), "limit", "inside the target"),
         (lambda s: s.replace('kind = "rotation"', 'kind = "spin"', 1), "kind", "spin"),
         (
             lambda s: s.replace("reps_per_side = 3", 'reps_per_side = "three"'),

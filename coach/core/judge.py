@@ -57,12 +57,15 @@ class JudgeSettings:
     rep_enter_deg: float = 6.0  # an attempt starts this far from the resting posture...
     rep_enter_fraction: float = 0.15  # ...or this fraction of the start-to-target distance
     rep_exit_fraction: float = 0.5  # an attempt ends after falling back this share of its rise
-    plateau_edge_deg: float = 2.5  # a hold's ends: within this of the hold's median angle
+    # ...or this many degrees, where the rest lies part-way (0 = no cap): on a roller or ball
+    # each arch over it is a rep, and the person rests lying back on it between them.
+    rep_exit_cap_deg: float = 0.0
+    plateau_edge_deg: float = 1.5  # a hold's ends: within this of the hold's median angle
     plateau_fraction: float = 0.25  # a hold sits within this share of the rise below the peak
     release_dwell_s: float = 0.3  # the fall back must last this long: one stray frame is no end
     overextension_on_s: float = 0.2
     overextension_off_s: float = 0.3
-    too_fast_on_s: float = 0.06  # two frames at 15 fps, three at 30
+    too_fast_on_s: float = 0.08  # three frames at 30 fps, two at 15: one noisy frame is not a move
     too_fast_off_s: float = 0.3
     too_fast_clear_ratio: float = 0.8  # the speed must fall below this share of the limit
     jerky_off_s: float = 0.4

@@ -171,3 +171,30 @@ class SafetyMonitor:
             if change is not None:
                 closed.append(change[1])
         return closed
+
+
+MERGED_TYPES = ("too_fast", "jerky")  # one quick movement, however many angles saw it
+
+
+def merge_movements(events: list[Event], gap_s: float = 0.3) -> list[Event]:
+    """One event per quick movement: the trunk and the neck turning too fast together are
+    one too-fast move, reported on the angle that went furthest past its limit."""
+
+    def excess(ev: Event) -> float:
+        if ev.value is None or not ev.limit or not math.isfinite(ev.value):
+            return 0.0
+        return abs(ev.value) / abs(ev.limit)
+
+    out: list[Event] = []
+    last: dict[str, Event] = {}
+    for ev in sorted(events, key=lambda e: (e.start_s, e.end_s)):
+        prev = last.get(ev.type)
+        if ev.type in MERGED_TYPES and prev is not None and ev.start_s <= prev.end_s + gap_s:
+            if excess(ev) > excess(prev):
+                prev.angle, prev.value, prev.limit = ev.angle, ev.value, ev.limit
+                prev.message = ev.message
+            prev.end_s = max(prev.end_s, ev.end_s)
+            continue
+        out.append(ev)
+        last[ev.type] = ev
+    return out

@@ -19,7 +19,10 @@ from coach.core.landmarks import PoseFrame
 from coach.core.session import Sample, Session, StepResult
 
 ANGLE_CUTOFF_HZ = 2.5  # stretches move below 1 Hz; MediaPipe jitter sits well above 3 Hz
-JOLT_CUTOFF_HZ = 4.0  # measured: keeps a 15 deg / 0.1 s jolt near 1000 deg/s^2, calm moves < 550
+JOLT_CUTOFF_HZ = 5.0  # a 12-20 deg jolt in 0.1-0.2 s reads 600-1700 deg/s^2 here, calm moves < 500
+# Speed is read at two widths: the 2.5 Hz series for moves, a 4 Hz one so a quick jerk that
+# the smoother flattens still counts as too fast (measured on both generated families).
+QUICK_SPEED_CUTOFF_HZ = 4.0
 SETTLE_HALF_WINDOW_S = 0.3  # stillness is judged on the slope over 0.6 s
 
 
@@ -53,6 +56,9 @@ def angle_series(frames: list[PoseFrame], exercise: Exercise) -> AngleSeries:
         segs = segments(t, clean, cuts)  # cuts and gaps: rates are not taken across them
         smooth[k] = zero_phase(t, clean, ANGLE_CUTOFF_HZ, segs=segs)
         speed[k] = derivative(t, smooth[k], segs)
+        quick = zero_phase(t, clean, QUICK_SPEED_CUTOFF_HZ, segs=segs)
+        quick_speed = derivative(t, quick, segs)
+        speed[k] = np.where(np.abs(quick_speed) > np.abs(speed[k]), quick_speed, speed[k])
         # A jolt lasts about a tenth of a second: its acceleration needs a wider band.
         quick = zero_phase(t, clean, JOLT_CUTOFF_HZ, segs=segs)
         accel[k] = derivative(t, derivative(t, quick, segs), segs)

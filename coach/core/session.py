@@ -21,7 +21,7 @@ from coach.core.filters import OneEuro
 from coach.core.judge import Reading, read
 from coach.core.landmarks import PoseFrame
 from coach.core.moments import SIDES, Phase, Rep, Sample, StepResult, _Plateau, mirrored
-from coach.core.safety import Detector, SafetyMonitor
+from coach.core.safety import Detector, SafetyMonitor, merge_movements
 
 __all__ = ["SIDES", "Phase", "Rep", "Sample", "Session", "StepResult", "mirrored"]
 
@@ -118,13 +118,20 @@ class Session:
         return self._dir * mirrored(self.driver, raw_driver, side), side
 
     def _still(self, sample: Sample, side: str | None) -> bool:
-        """Every target angle turning slower than the settle speed."""
+        """Every judged angle turning slower than the settle speed: a hold starts once the
+        head has arrived too, not when the trunk alone has. An unseen form angle does not
+        count against it; an unseen target angle does."""
         table = sample.settle if sample.settle is not None else sample.speeds
         for rule in self.exercise.angles:
-            if rule.role != "target":
+            if rule.role != "target" and not rule.check_limit:
                 continue
             rate = self._series(table, rule, side)
-            if not math.isfinite(rate) or abs(rate) > self.judge.settle_dps:
+            if not math.isfinite(rate):
+                if rule.role == "target":
+                    return False
+                continue
+            form = rule.role != "target"  # the head's reading is noisier: twice the margin
+            if abs(rate) > self.judge.settle_dps * (2.0 if form else 1.0):
                 return False
         return True
 
@@ -267,7 +274,10 @@ class Session:
         # good share of the way and settled. A short dwell so one stray frame cannot split a
         # rep; the end time is the crossing.
         home = p <= self._trough + max(j.hysteresis_deg, 0.25 * rise)
-        fallen = self._peak - p >= max(self._enter_deg(), j.rep_exit_fraction * rise)
+        exit_deg = j.rep_exit_fraction * rise
+        if j.rep_exit_cap_deg > 0:
+            exit_deg = min(exit_deg, j.rep_exit_cap_deg)
+        fallen = self._peak - p >= max(self._enter_deg(), exit_deg)
         settled = fallen and self._still(sample, rep.side)
         if home or settled:
             if self._fall_since is None:
@@ -301,10 +311,12 @@ class Session:
         rep.hold_s = self._held(rep)
 
     def _held(self, rep: Rep) -> float:
-        """The longest plateau near the attempt's highest one: a rest part-way in (lying on
-        the roller before arching over it) is not the hold."""
+        """Time held on the plateaus near the attempt's highest one: a stir (or a jolt) in
+        the hold does not restart it, and a rest part-way in (lying on the roller before
+        arching over it) is not the hold."""
         rise = max(self._peak - self._trough, 0.0)
-        tol = max(self.judge.hysteresis_deg, self.judge.plateau_fraction * rise)
+        near = min(self.judge.plateau_fraction * rise, self._enter_deg())
+        tol = max(self.judge.hysteresis_deg, near)
         plateaus = list(self._plateaus)
         if self._plateau is not None:
             plateaus.append(self._plateau)
@@ -312,7 +324,20 @@ class Session:
             return 0.0
         top = max(pl.level for pl in plateaus)
         edge = self.judge.plateau_edge_deg
-        return max(pl.held_s(edge) for pl in plateaus if pl.level >= top - tol)
+        return sum(pl.held_s(edge) for pl in plateaus if pl.level >= top - tol)
+
+    def _settled_start(self, start: float) -> float:
+        """Where the attempt really began: after the last settle well below its hold (the
+        person lying back onto the roller first, then arching over it)."""
+        if not self._plateaus:
+            return start
+        top = max(self._plateaus, key=lambda pl: pl.level)
+        lower = [
+            pl
+            for pl in self._plateaus
+            if pl.end < top.start and pl.level <= top.level - self._enter_deg()
+        ]
+        return max([start, *(pl.end for pl in lower)])
 
     def current_hold_s(self) -> float | None:
         """Seconds held so far in the hold under way, or None when not holding."""
@@ -374,18 +399,21 @@ class Session:
                     )
                 )
 
-    def _end_rep(self, t: float, out: StepResult) -> None:
+    def _end_rep(self, t: float, out: StepResult, finished: bool = True) -> None:
         rep = self.current
         assert rep is not None
         self._close_plateau(rep)
+        rep.start_s = self._settled_start(rep.start_s)
         rep.end_s = t
         self.current = None
         self.in_range = False
         self._fall_since = None
         self._rest_since = t
         self.phase = Phase.RESTING
-        if not rep.reached:
-            return  # an attempt that never reached the target pose is not a rep
+        if not rep.reached or not finished:
+            # Never reached the target pose, or still under way when the recording ended
+            # (a rep is an excursion toward the target and back): not a rep.
+            return
         self.reps.append(rep)
         msg = self._rep_message(rep)
         ev = Event(
@@ -505,9 +533,9 @@ class Session:
         """Close open events and an unfinished attempt (a rep if it reached the target)."""
         end = t if t is not None else (self.t_last or 0.0)
         if self.current is not None:
-            self._end_rep(end, StepResult())
+            self._end_rep(end, StepResult(), finished=False)
         self.events.extend(self.safety.close_all())
         change = self._lost.close()
         if change is not None:
             self.events.append(change[1])
-        self.events.sort(key=lambda e: (e.start_s, e.end_s))
+        self.events = merge_movements(self.events)
