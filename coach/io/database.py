@@ -19,7 +19,7 @@ from typing import Literal
 
 import platformdirs
 
-from coach.errors import CoachError
+from coach.errors import CoachError, os_cause
 
 ENV_VAR = "COACH_DB"
 APP_NAME = "coach"
@@ -213,20 +213,37 @@ def migrate(conn: sqlite3.Connection, path: Path | str = "") -> int:
     return SCHEMA_VERSION
 
 
+# Files whose integrity this process has checked: once per process, not on every connect.
+_CHECKED: set[Path] = set()
+
+
+def _check_once(path: Path, notice: Notice) -> None:
+    key = path.resolve()
+    if key in _CHECKED:
+        return
+    reason = _check_integrity(path)
+    if reason:
+        set_aside(path, reason, notice)
+    _CHECKED.add(key)
+
+
+def _open_error(path: Path, exc: BaseException) -> CoachError:
+    cause, _ = os_cause(exc)
+    return CoachError(
+        f"cannot open the history database {path} ({cause})",
+        f"check the folder's permissions, or choose another file with --db PATH or {ENV_VAR}",
+    )
+
+
 def open_db(db: DbPath | None = None, notice: Notice = _stderr_notice) -> sqlite3.Connection:
     """Open (creating or migrating) the store; a damaged file is set aside, not overwritten."""
     path = resolve_db_path(db)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        reason = _check_integrity(path)
-        if reason:
-            set_aside(path, reason, notice)
+        _check_once(path, notice)
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     except (OSError, sqlite3.OperationalError) as exc:
-        raise CoachError(
-            f"cannot open the history database {path} ({exc})",
-            f"check the folder's permissions, or choose another file with --db PATH or {ENV_VAR}",
-        ) from exc
+        raise _open_error(path, exc) from exc
     try:
         _refuse_newer(conn, path)  # before WAL mode rewrites the header of a file we must not touch
         _configure(conn)
@@ -235,6 +252,71 @@ def open_db(db: DbPath | None = None, notice: Notice = _stderr_notice) -> sqlite
         conn.close()
         raise
     return conn
+
+
+def _ro_connect(path: Path, immutable: bool) -> sqlite3.Connection:
+    uri = f"{path.resolve().as_uri()}?mode=ro" + ("&immutable=1" if immutable else "")
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def open_readonly(db: DbPath | None = None) -> sqlite3.Connection | None:
+    """Open the store for reading only (`mode=ro`), so `coach history` works on a read-only
+    file or file system; None when there is no database yet. An older schema is migrated
+    (which needs writing) and a damaged file is set aside, both through `open_db`."""
+    path = resolve_db_path(db)
+    if not path.exists():
+        return None
+    if not _looks_like_sqlite(path):
+        return open_db(db)  # sets the damaged file aside (or says why it cannot)
+    try:
+        conn = _ro_connect(path, immutable=False)
+    except sqlite3.DatabaseError as exc:
+        if _is_corrupt_error(exc):
+            return open_db(db)
+        # A WAL database on a read-only file system: its -shm cannot be made, so read the file
+        # as it stands (nothing can be writing to a read-only file system anyway).
+        try:
+            conn = _ro_connect(path, immutable=True)
+        except sqlite3.Error as exc2:
+            raise _open_error(path, exc2) from exc2
+    try:
+        if path.resolve() not in _CHECKED:
+            if conn.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
+                conn.close()
+                return open_db(db)
+            _CHECKED.add(path.resolve())
+        _refuse_newer(conn, path)
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        if _is_corrupt_error(exc):
+            return open_db(db)
+        raise _open_error(path, exc) from exc
+    except BaseException:
+        conn.close()
+        raise
+    if version < SCHEMA_VERSION:
+        conn.close()
+        return open_db(db)
+    return conn
+
+
+@contextmanager
+def connect_read(db: DbPath | None = None) -> Iterator[sqlite3.Connection | None]:
+    """A read-only connection for the length of a `with`; None when no database exists."""
+    conn = open_readonly(db)
+    try:
+        yield conn
+    finally:
+        if conn is not None:
+            conn.close()
 
 
 @contextmanager

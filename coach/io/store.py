@@ -30,6 +30,7 @@ from coach.io.database import (  # noqa: F401
     DbPath,
     Kind,
     connect,
+    connect_read,
     open_db,
     resolve_db_path,
     set_aside,
@@ -258,7 +259,9 @@ def recent_sessions(
     if limit is not None:
         sql += " LIMIT ?"
         params.append(int(limit))
-    with connect(db) as conn:
+    with connect_read(db) as conn:
+        if conn is None:
+            return []
         conn.row_factory = sqlite3.Row
         rows = conn.execute(sql, params).fetchall()
         ids = [row["id"] for row in rows]
@@ -351,7 +354,9 @@ def pain_stops_since(
         " AND s.started_at >= ?"
     )
     # A session may start before `since` and stop for pain after it: look back one day.
-    with connect(db) as conn:
+    with connect_read(db) as conn:
+        if conn is None:
+            return []
         rows = conn.execute(sql, (iso_utc(since - timedelta(days=1)),)).fetchall()
     stops = [
         PainStop(sid, ex, _parse_iso(at) + timedelta(seconds=start_s or 0.0))
@@ -395,6 +400,6 @@ def _last_clean_live_session(db: DbPath | None, now: datetime) -> datetime | Non
         " AND NOT EXISTS (SELECT 1 FROM events e WHERE e.session_id = s.id"
         " AND e.type = 'pain_stop') ORDER BY started_at DESC, id DESC LIMIT 1"
     )
-    with connect(db) as conn:
-        row = conn.execute(sql, (iso_utc(now),)).fetchone()
+    with connect_read(db) as conn:
+        row = None if conn is None else conn.execute(sql, (iso_utc(now),)).fetchone()
     return None if row is None else _parse_iso(row[0])
