@@ -78,6 +78,7 @@ class Outcome:
     frames: int = 0
     written: list[str] = field(default_factory=list)
     skipped: bool = False  # --resume found its report already written
+    damaged: bool = False  # reading stopped at a bad frame or a broken video: an input error
 
     @property
     def failed(self) -> bool:
@@ -86,7 +87,7 @@ class Outcome:
     @property
     def nothing(self) -> bool:
         """Read, but nothing to judge: no person seen or no stretch recognised (exit status 3)."""
-        return self.report is not None and nothing_to_judge(self.report)
+        return self.report is not None and not self.damaged and nothing_to_judge(self.report)
 
 
 @dataclass
@@ -390,10 +391,14 @@ def compute(path: Path, opts: ScoreOptions, load: Callable[[], Loaded]) -> Score
         stamp = {"input_sha256": file_sha256(path), "coach_version": __version__}
         exercises = load_all()
         exercise, rec = choose_exercise(frames, opts, exercises)
+        outcome.damaged = cut_short is not None
         if exercise is None:
             assert rec is not None
             outcome.report = {**_unrecognised_report(path, frames, rec), **stamp}
             outcome.exercise = None
+            if cut_short:
+                outcome.error = f"{path}: {cut_short} — the report covers the part before it"
+                outcome.report.update(partial=True, partial_reason=outcome.error)
             return scored
         variant = opts.variant or guess_variant(frames, exercise)
         judged = exercise.with_variant(variant)
