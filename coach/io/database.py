@@ -5,7 +5,6 @@ mode with a busy timeout. A corrupt file is never overwritten: it is renamed to
 `<name>.corrupt-<timestamp>` with a notice and a fresh database is started.
 """
 
-
 from __future__ import annotations
 
 import os
