@@ -261,15 +261,15 @@ def test_write_failures_name_the_real_cause(exc, word) -> None:
 # ----- history on a read-only database ------------------------------------------------------
 def test_integrity_is_checked_once_per_process(tmp_path, monkeypatch) -> None:
     db = _db_with_sessions(tmp_path / "h.sqlite3", 2)
-    calls: list[Path] = []
-    real = database._check_integrity
+    calls: list[object] = []
+    real = database.quick_check
 
-    def counting(path: Path) -> str | None:
-        calls.append(path)
-        return real(path)
+    def counting(conn: sqlite3.Connection) -> list[tuple[str]]:
+        calls.append(conn)
+        return real(conn)
 
-    monkeypatch.setattr(database, "_CHECKED", set())
-    monkeypatch.setattr(database, "_check_integrity", counting)
+    monkeypatch.setattr(database, "_CHECKED", {})
+    monkeypatch.setattr(database, "quick_check", counting)
     for _ in range(3):
         history.save_report(
             db,
@@ -286,8 +286,13 @@ def test_integrity_is_checked_once_per_process(tmp_path, monkeypatch) -> None:
             "scored",
             datetime.now(UTC),
         )
+    for _ in range(3):
+        assert len(history.recent_sessions(db)) == 5
     assert len(calls) == 1
+    db.write_bytes(db.read_bytes())  # changed by someone else: checked again, once
     assert len(history.recent_sessions(db)) == 5
+    assert len(history.recent_sessions(db)) == 5
+    assert len(calls) == 2
 
 
 def test_reads_do_not_write(tmp_path) -> None:

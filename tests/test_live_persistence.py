@@ -164,3 +164,22 @@ def test_daily_limits_count_the_users_local_day_not_utc(tmp_path: Path) -> None:
     else:
         assert proc.returncode == 0, stderr
         assert len(rows(db)) == 4
+
+
+def test_a_live_session_with_no_person_exits_3_and_is_kept(tmp_path: Path) -> None:
+    rows_in = SAMPLE.read_text().splitlines()[:40]
+    empty = [rows_in[0]]
+    for row in rows_in[1:]:
+        frame = json.loads(row)
+        empty.append(json.dumps({"t": frame["t"], "world": None, "image": None}))
+    src = tmp_path / "nobody.landmarks.jsonl"
+    src.write_text("\n".join(empty) + "\n")
+    cmd = [sys.executable, "-m", "coach", "run", "-e", "seated-twist", "--source", str(src)]
+    cmd += ["--no-window", "--no-voice", "--fast", "--db", str(tmp_path / "h.sqlite3")]
+    result = subprocess.run(
+        cmd, cwd=tmp_path, env=_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True
+    )
+    assert result.returncode == 3, result.stderr
+    assert "0/39 frames" in result.stdout
+    (row,) = rows(tmp_path / "h.sqlite3")
+    assert row["frames_with_pose"] == 0 and row["partial"] == 0

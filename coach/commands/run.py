@@ -28,10 +28,10 @@ import numpy as np
 from coach.core.cues import Cue, Priority
 from coach.core.exercises import Exercise, load_exercise
 from coach.core.landmarks import PoseFrame
-from coach.core.report import build_report, text_summary, write_json
+from coach.core.report import build_report, nothing_to_judge, text_summary, write_json
 from coach.core.session import Session
 from coach.core.view import Prompts, overlay_state
-from coach.errors import CoachError, os_cause, write_error
+from coach.errors import EXIT_NOTHING, CoachError, os_cause, write_error
 from coach.voice.prompts import Speaker
 
 CAMERA_GIVE_UP_S = 60.0
@@ -556,6 +556,8 @@ def _save(
         print(error.line(), file=sys.stderr)
     if errors:
         return 1
+    if result.ended_by not in ("pain", "camera_lost") and nothing_to_judge(report):
+        return EXIT_NOTHING  # no person was seen: scripts can tell this from a session done
     if result.ended_by == "camera_lost":
         print(
             "coach: error: the camera was lost — check the cable and run again; "

@@ -347,9 +347,15 @@ def _write_out_report(outcome: Outcome, path: Path, opts: ScoreOptions) -> None:
 def _store(report: dict[str, Any], opts: ScoreOptions) -> None:
     if not opts.history or report.get("exercise") is None:
         return
+    import sqlite3
+
     from coach.io.store import save_report
 
-    save_report(opts.db, report, "scored", datetime.now(UTC))
+    try:
+        save_report(opts.db, report, "scored", datetime.now(UTC))
+    except (sqlite3.Error, OSError) as exc:
+        cause, fix = os_cause(exc)
+        raise CoachError(f"cannot save the session in the history ({cause})", fix) from None
 
 
 def _problem_line(path: Path, report: dict[str, Any], session_seen_s: float) -> str | None:

@@ -148,6 +148,11 @@ def set_aside(path: Path, reason: str, notice: Notice = _stderr_notice) -> Path:
     return target
 
 
+def quick_check(conn: sqlite3.Connection) -> list[tuple[str]]:
+    """SQLite's quick_check: [("ok",)] for a sound file. Costs a read of the whole file."""
+    return conn.execute("PRAGMA quick_check").fetchall()
+
+
 def _check_integrity(path: Path) -> str | None:
     """None if the file is usable, else why not. Locked or busy is not damage."""
     if not path.exists():
@@ -156,7 +161,7 @@ def _check_integrity(path: Path) -> str | None:
         return "not an SQLite file"
     try:
         with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)) as conn:
-            rows = conn.execute("PRAGMA quick_check").fetchall()
+            rows = quick_check(conn)
     except sqlite3.DatabaseError as exc:
         if _is_corrupt_error(exc):
             return str(exc)
@@ -212,18 +217,39 @@ def migrate(conn: sqlite3.Connection, path: Path | str = "") -> int:
     return SCHEMA_VERSION
 
 
-# Files whose integrity this process has checked: once per process, not on every connect.
-_CHECKED: set[Path] = set()
+# Files whose integrity this process has checked, with their (inode, size, mtime) then: a file
+# is checked once, not on every connect, and again only if something else has changed it.
+_CHECKED: dict[Path, tuple[int, int, int]] = {}
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _is_checked(path: Path) -> bool:
+    stamp = _stamp(path)
+    return stamp is not None and _CHECKED.get(path.resolve()) == stamp
+
+
+def note_checked(path: Path) -> None:
+    """The file is as this process last saw it whole (after checking it, or after our own
+    writes, which may change its size and time when SQLite checkpoints on close)."""
+    stamp = _stamp(path)
+    if stamp is not None:
+        _CHECKED[path.resolve()] = stamp
 
 
 def _check_once(path: Path, notice: Notice) -> None:
-    key = path.resolve()
-    if key in _CHECKED:
+    if _is_checked(path):
         return
     reason = _check_integrity(path)
     if reason:
         set_aside(path, reason, notice)
-    _CHECKED.add(key)
+    note_checked(path)
 
 
 def _open_error(path: Path, exc: BaseException) -> CoachError:
@@ -286,11 +312,11 @@ def open_readonly(db: DbPath | None = None) -> sqlite3.Connection | None:
         except sqlite3.Error as exc2:
             raise _open_error(path, exc2) from exc2
     try:
-        if path.resolve() not in _CHECKED:
-            if conn.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
+        if not _is_checked(path):
+            if quick_check(conn) != [("ok",)]:
                 conn.close()
                 return open_db(db)
-            _CHECKED.add(path.resolve())
+            note_checked(path)
         _refuse_newer(conn, path)
         version = conn.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as exc:
@@ -325,3 +351,4 @@ def connect(db: DbPath | None = None) -> Iterator[sqlite3.Connection]:
         yield conn
     finally:
         conn.close()
+        note_checked(resolve_db_path(db))

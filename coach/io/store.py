@@ -31,6 +31,7 @@ from coach.io.database import (  # noqa: F401
     Kind,
     connect,
     connect_read,
+    note_checked,
     open_db,
     resolve_db_path,
     set_aside,
@@ -144,6 +145,7 @@ class LiveRecorder:
         started_at: datetime,
         forced: bool = False,
     ) -> None:
+        self._path = resolve_db_path(db)
         self._conn = open_db(db)
         try:
             with transaction(self._conn):
@@ -198,6 +200,7 @@ class LiveRecorder:
 
     def close(self) -> None:
         self._conn.close()
+        note_checked(self._path)
 
 
 def _rep_row(session_id: int, rep: Mapping[str, Any]) -> tuple[Any, ...]:
