@@ -335,3 +335,21 @@ def test_schema_ships_in_the_package() -> None:
     assert schema["properties"]["format"]["const"] == "coach-report"
     toml = (ROOT / "pyproject.toml").read_text()
     assert '"coach.core" = ["report_schema.json"]' in toml
+
+
+def test_history_db_that_is_a_folder_is_one_line(tmp_path, capsys) -> None:
+    assert main(["history", "--db", str(tmp_path)]) == EXIT_ERROR
+    assert "is a folder" in one_error_line(capsys.readouterr().err)
+
+
+def test_unknown_variant_is_a_usage_error(capsys) -> None:
+    assert score(str(TWIST), "-e", "seated-twist", "--variant", "bogus") == EXIT_USAGE
+    assert "no variant 'bogus'" in one_error_line(capsys.readouterr().err)
+
+
+def test_damaged_line_names_the_file_once(tmp_path, capsys) -> None:
+    rows = lines(TWIST)[:30]
+    src = write(tmp_path / "cut.landmarks.jsonl", *rows, rows[-1][:40])
+    assert score(str(src), "-q") == EXIT_ERROR
+    line = one_error_line(capsys.readouterr().err)
+    assert line.count(str(src)) == 1 and ":31:" in line

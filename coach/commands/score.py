@@ -403,7 +403,7 @@ def compute(path: Path, opts: ScoreOptions, load: Callable[[], Loaded]) -> Score
             outcome.report = {**_unrecognised_report(path, frames, rec), **stamp}
             outcome.exercise = None
             if cut_short:
-                outcome.error = f"{path}: {cut_short} — the report covers the part before it"
+                outcome.error = f"{_named(path, cut_short)} — the report covers the part before it"
                 outcome.report.update(partial=True, partial_reason=outcome.error)
             return scored
         variant = opts.variant or guess_variant(frames, exercise)
@@ -431,7 +431,7 @@ def compute(path: Path, opts: ScoreOptions, load: Callable[[], Loaded]) -> Score
         outcome.report = report
         problem = _problem_line(path, report, seen)
         if cut_short:
-            problem = f"{path}: {cut_short} — the report covers the part before it (partial)"
+            problem = f"{_named(path, cut_short)} — the report covers the part before it (partial)"
         if problem:
             report["partial"] = True
             report.setdefault("partial_reason", problem)
@@ -442,6 +442,11 @@ def compute(path: Path, opts: ScoreOptions, load: Callable[[], Loaded]) -> Score
     finally:
         outcome.seconds = time.perf_counter() - start
     return scored
+
+
+def _named(path: Path, problem: str) -> str:
+    """The problem with the file named once at the front (readers' messages often name it)."""
+    return problem if problem.startswith(str(path)) else f"{path}: {problem}"
 
 
 def _no_frames(path: Path, opts: ScoreOptions) -> CoachError:
@@ -580,7 +585,8 @@ def _score_command(args: argparse.Namespace) -> int:
 
     paths = expand_inputs(args.inputs)
     if args.exercise != "auto":
-        load_exercise(args.exercise)  # an unknown id fails before any video is decoded
+        # an unknown id or variant fails (usage, status 2) before any video is decoded
+        load_exercise(args.exercise).with_variant(args.variant)
     jobs = max(1, args.jobs or os.cpu_count() or 1)
     opts = _options(args, len(paths), jobs)
     if opts.resume and not opts.out_dir:

@@ -260,9 +260,18 @@ def _open_error(path: Path, exc: BaseException) -> CoachError:
     )
 
 
+def _refuse_folder(path: Path) -> None:
+    if path.is_dir():
+        raise CoachError(
+            f"the history database {path} is a folder",
+            f"give a file name, e.g. --db {path / DB_NAME}",
+        )
+
+
 def open_db(db: DbPath | None = None, notice: Notice = _stderr_notice) -> sqlite3.Connection:
     """Open (creating or migrating) the store; a damaged file is set aside, not overwritten."""
     path = resolve_db_path(db)
+    _refuse_folder(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         _check_once(path, notice)
@@ -298,6 +307,7 @@ def open_readonly(db: DbPath | None = None) -> sqlite3.Connection | None:
     path = resolve_db_path(db)
     if not path.exists():
         return None
+    _refuse_folder(path)
     if not _looks_like_sqlite(path):
         return open_db(db)  # sets the damaged file aside (or says why it cannot)
     try:
