@@ -68,7 +68,8 @@ def test_unrecognised_input_with_out_writes_everything_and_exits_3(tmp_path, cap
     validate_report(report)
     assert report["exercise"] is None and report["summary"]["verdict"] == "not_recognised"
     assert "none of the stretches" in (d / "summary.txt").read_text()
-    assert "Traceback" not in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "no angle plot without a recognised stretch" in err
 
 
 def test_a_serial_batch_goes_on_past_an_unrecognised_input(tmp_path, capsys) -> None:

@@ -309,6 +309,12 @@ def write_outputs(
     data = d / "angles.csv"
     _write(outcome, "angle data", lambda: write_all(d, series, frames, fps, exercise), data)
     outcome.written += [str(d / "angles.mot"), str(d / "landmarks.trc")]
+    if report.get("exercise") is None:
+        print(
+            f"coach: {path}: no angle plot{' or annotated video' if opts.annotated else ''} "
+            "without a recognised stretch — give --exercise ID to judge it as one",
+            file=sys.stderr,
+        )
     if exercise is None or series is None or report.get("still"):
         return
     from coach.ui.plots import plot_angles
