@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from coach.errors import CoachError
+from coach.errors import EXIT_STATUS_HELP, CoachError
 
 # Pose every frame of a 30 fps video runs at ~1.5x real time per core; sampling at 20 a second
 # with both cores scores a 640x480 clip at over 2x real time (benchmarks/pose_speed.py).
@@ -32,7 +32,11 @@ def _score_args(p: argparse.ArgumentParser) -> None:
         help="exercise variant, e.g. 'chair' for the seated twist "
         "(default: recognised from the posture)",
     )
-    p.add_argument("--json", metavar="PATH", help="write the JSON report here (single input)")
+    p.add_argument(
+        "--json",
+        metavar="PATH",
+        help="write the JSON report here (single input); '-' = standard output",
+    )
     p.add_argument("--out", metavar="DIR", help="write report, summary, plots per input here")
     p.add_argument(
         "--annotated", action="store_true", help="also write an annotated mp4 into --out"
@@ -41,7 +45,11 @@ def _score_args(p: argparse.ArgumentParser) -> None:
         "--save-landmarks", action="store_true", help="also write the landmark file into --out"
     )
     p.add_argument(
-        "--jobs", "-j", type=int, default=None, help="processes to use (default: number of cores)"
+        "--jobs",
+        "-j",
+        type=_positive_int,
+        default=None,
+        help="processes to use, 1 or more (default: number of cores)",
     )
     p.add_argument("--start", type=float, help="score from this second")
     p.add_argument("--end", type=float, help="score up to this second")
@@ -115,7 +123,11 @@ def _run_args(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="start even past a daily limit (recorded in the history)",
     )
-    p.add_argument("--json", metavar="PATH", help="write the session report here on quit")
+    p.add_argument(
+        "--json",
+        metavar="PATH",
+        help="write the session report here on quit ('-': standard output)",
+    )
     p.add_argument("--out", metavar="DIR", help="write report and summary here on quit")
     p.add_argument("--model", metavar="PATH.task", help="a MediaPipe Tasks pose model")
     p.add_argument(
@@ -135,6 +147,16 @@ def version() -> str:
         import coach
 
         return coach.__version__
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of 1 or more")
+    return number
 
 
 def _poses_folder(value: str) -> str:
@@ -163,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="coach",
         description="A webcam coach for gentle home back stretches. It checks posture and "
         "pace only and cannot diagnose: stop at once if you feel pain.",
+        epilog=EXIT_STATUS_HELP + ". `--json -` writes the report to standard output.",
     )
     parser.add_argument("--version", action="version", version=f"coach {version()}")
     _poses_arg(parser, "poses_global")
@@ -225,18 +248,40 @@ def dispatch(args: argparse.Namespace) -> int:
     raise AssertionError(args.command)
 
 
+def _reader_gone() -> int:
+    """The reader of our output left (`coach ... | head -1`): stop quietly, as Unix tools do.
+
+    Standard output is pointed at /dev/null so the interpreter's final flush cannot raise again.
+    """
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except BrokenPipeError:  # --help into `| head -1`
+        return _reader_gone()
     try:
         poses = [*args.poses_global, *getattr(args, "poses", [])]
         if poses:
             from coach.io.poses import add_folders
 
             add_folders(poses)
-        return dispatch(args)
+        status = dispatch(args)
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        return _reader_gone()
     except CoachError as exc:
         print(exc.line(), file=sys.stderr)
-        return 2
+        return exc.status
     except KeyboardInterrupt:
         print("coach: interrupted", file=sys.stderr)
         return 130

@@ -64,6 +64,7 @@ def test_the_wheel_holds_every_module_and_every_builtin_pose(wheel: Path):
     assert len(poses) == 6
     for name in poses:
         assert f"coach/poses/{name}" in names
+    assert "coach/core/report_schema.json" in names  # the report's JSON Schema ships too
 
 
 def test_the_installed_wheel_lists_shows_and_scores_from_another_folder(wheel: Path, tmp_path):

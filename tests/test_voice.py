@@ -456,3 +456,27 @@ def test_process_player_reports_failure_but_not_its_own_cut_off() -> None:
     cut.stop()
     assert (ok.failed(), bad.failed(), cut.failed()) == (False, True, False)
     assert cut.done()
+
+
+def test_flush_lets_safety_speech_finish_past_the_routine_timeout() -> None:
+    """The pain-stop advice is longer than a routine flush allows: it still finishes."""
+    sp, _ = make_voice(SpyPlayer(0.8))
+    try:
+        sp.say(safety("Stop now. Rest, and see a physiotherapist if the pain stays.", "pain"))
+        t0 = time.monotonic()
+        assert sp.flush(timeout_s=0.1)
+        assert time.monotonic() - t0 >= 0.6
+        assert sp.records[0].status is Status.SPOKEN
+    finally:
+        sp.close()
+
+
+def test_flush_gives_up_on_routine_speech_after_its_timeout() -> None:
+    sp, _ = make_voice(SpyPlayer(2.0))
+    try:
+        sp.say(info("Rep two of five"))
+        t0 = time.monotonic()
+        assert not sp.flush(timeout_s=0.2)
+        assert time.monotonic() - t0 < 1.0
+    finally:
+        sp.close()

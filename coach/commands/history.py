@@ -16,7 +16,7 @@ from typing import TextIO
 
 from coach.core.limits import count_text
 from coach.core.records import SessionRecord
-from coach.errors import CoachError
+from coach.errors import UsageError, write_error
 from coach.io import store as history
 from coach.io.config import load_config
 from coach.ui.history_view import plot_history, print_table, sessions_json, write_csv
@@ -47,7 +47,13 @@ def add_history_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"at most N sessions, newest first (table default: {TABLE_ROWS})",
     )
-    parser.add_argument("--json", action="store_true", help="print the sessions as JSON")
+    parser.add_argument(
+        "--json",
+        nargs="?",
+        const="-",
+        metavar="PATH",
+        help="the sessions as JSON: alone or with '-' on standard output, else into PATH",
+    )
     parser.add_argument(
         "--plot", metavar="FILE.png", help="draw reps, hold quality and safety events per day"
     )
@@ -68,7 +74,7 @@ def history_command(
     path = history.resolve_db_path(args.db)
     if args.forget:
         if args.json or args.plot or args.export:
-            raise CoachError(
+            raise UsageError(
                 "--forget cannot be combined with --json, --plot or --export",
                 "run --forget on its own",
             )
@@ -76,11 +82,11 @@ def history_command(
     since = parse_since(args.since, now) if args.since else None
     limit = args.limit
     if limit is not None and limit < 1:
-        raise CoachError(f"--limit must be at least 1, not {limit}", "e.g. --limit 20")
+        raise UsageError(f"--limit must be at least 1, not {limit}", "e.g. --limit 20")
     sessions: list[SessionRecord] = []
     if path.exists():
         sessions = history.recent_sessions(path, exercise=args.exercise, since=since, limit=limit)
-    notes = out if not args.json else sys.stderr
+    notes = out if args.json != "-" else sys.stderr
     if args.export:
         write_csv(sessions, Path(args.export))
         print(f"Wrote {count_text(len(sessions), 'session')} to {args.export}", file=notes)
@@ -96,12 +102,24 @@ def history_command(
         n = count_text(len(sessions), "session")
         print(f"Wrote the progress page of {n} to {args.html}", file=notes)
     if args.json:
-        json.dump(sessions_json(sessions, path), out, indent=2)
-        out.write("\n")
+        _write_json(sessions_json(sessions, path), args.json, out, notes)
     elif not (args.export or args.plot or getattr(args, "html", None)):
         filtered = bool(args.exercise or args.since)
         print_table(sessions[: limit or TABLE_ROWS], path, out, filtered)
     return 0
+
+
+def _write_json(data: object, where: str, out: TextIO, notes: TextIO) -> None:
+    """`--json` alone or `--json -`: standard output; `--json PATH`: that file."""
+    text = json.dumps(data, indent=2) + "\n"
+    if where == "-":
+        out.write(text)
+        return
+    try:
+        Path(where).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise write_error(where, "sessions JSON", exc) from None
+    print(f"Wrote the sessions as JSON to {where}", file=notes)
 
 
 def parse_since(text: str, now: datetime) -> datetime:
@@ -112,7 +130,7 @@ def parse_since(text: str, now: datetime) -> datetime:
     try:
         day = date.fromisoformat(text.strip())
     except ValueError:
-        raise CoachError(
+        raise UsageError(
             f"--since must be a date like 2024-05-01 or a number of days like 7d, not {text!r}",
             "e.g. --since 7d",
         ) from None

@@ -9,25 +9,29 @@ landmark file, a fake clock and a recording speaker.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
 import queue
+import signal
+import sqlite3
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TextIO
 
 import numpy as np
 
 from coach.core.cues import Cue, Priority
 from coach.core.exercises import Exercise, load_exercise
 from coach.core.landmarks import PoseFrame
-from coach.core.report import build_report, text_summary, write_json
+from coach.core.report import build_report, nothing_to_judge, text_summary, write_json
 from coach.core.session import Session
 from coach.core.view import Prompts, overlay_state
-from coach.errors import CoachError
+from coach.errors import EXIT_NOTHING, CoachError, os_cause, write_error
 from coach.voice.prompts import Speaker
 
 CAMERA_GIVE_UP_S = 60.0
@@ -167,7 +171,7 @@ class LiveStats:
 @dataclass
 class LiveResult:
     session: Session
-    ended_by: str  # "quit", "pain", "end", "camera_lost", "time"
+    ended_by: str  # "quit", "pain", "end", "camera_lost", "time", "signal"
     stats: LiveStats
     partial_reason: str | None = None
     poses: list[PoseFrame] = field(default_factory=list)  # for the page and angle data
@@ -202,6 +206,8 @@ class LiveLoop:
         self.prompts = Prompts(exercise)
         self._camera_lost_since: float | None = None
         self.poses: list[PoseFrame] = []
+        self.on_step: Callable[[Session, float], None] | None = None  # e.g. write the history
+        self.stop_requested: str | None = None  # set by a signal handler: end like q
 
     def _say(self, cues: list[Cue]) -> None:
         for cue in cues:
@@ -240,6 +246,9 @@ class LiveLoop:
         t_first: float | None = None
         ended_by, partial = "end", None
         for item in self.feed:
+            if self.stop_requested:
+                ended_by = "signal"
+                break
             if item.camera_lost:
                 if self._camera_lost(item):
                     ended_by, partial = "camera_lost", "the camera was lost and did not come back"
@@ -267,6 +276,8 @@ class LiveLoop:
             self.prompts.update(item.t, result)
             self._say(result.cues)
             stats.frames += 1
+            if self.on_step is not None:
+                self.on_step(self.session, item.t)
             code = self._draw(item, pose)
             action = key_action(code) or key_action(self.keys(item.t) if self.keys else None)
             if action == "pain":
@@ -353,16 +364,29 @@ def _gate(args: argparse.Namespace, exercise: Exercise, speaker: Speaker) -> boo
         if not isinstance(speaker, PrintSpeaker):  # a printing speaker shows it already
             print(f"coach: {text}")
 
-    return bool(limit_gate(args.db, exercise.id, datetime.now(UTC), args.force, ask, say))
+    return bool(limit_gate(args.db, exercise.id, local_now(), args.force, ask, say))
+
+
+def local_now() -> datetime:
+    """Now in the user's own time zone: daily limits count the user's day, not UTC's."""
+    return datetime.now().astimezone()
 
 
 def run_command(args: argparse.Namespace) -> int:
+    if args.json != "-":
+        return _run_command(args, None)
+    real_stdout = sys.stdout
+    with contextlib.redirect_stdout(sys.stderr):  # standard output carries the JSON alone
+        return _run_command(args, real_stdout)
+
+
+def _run_command(args: argparse.Namespace, json_stdout: TextIO | None) -> int:
     exercise = load_exercise(args.exercise).with_variant(args.variant)
     from coach.voice.worker import make_speaker
 
     speaker = make_speaker(not args.no_voice, args.voice_rate, args.voice)
     camera = None
-    started_at = datetime.now(UTC)
+    recorder = None
     try:
         if not _gate(args, exercise, speaker):
             print("coach: not starting. Rest today; your body recovers between sessions.")
@@ -380,6 +404,8 @@ def run_command(args: argparse.Namespace) -> int:
 
             estimator = PoseEstimator(model_path=args.model)
         window = _make_window(args.no_window)
+        started_at = local_now()
+        warnings, recorder = _start_history(args, exercise, started_at)
         loop = LiveLoop(
             exercise,
             feed,
@@ -389,23 +415,119 @@ def run_command(args: argparse.Namespace) -> int:
             keys=StdinKeys(),
             max_seconds=args.max_seconds,
         )
-        try:
-            result = loop.run()
-        except KeyboardInterrupt:
-            loop.session.finish()
-            result = LiveResult(loop.session, "quit", LiveStats())
-        finally:
-            if window is not None:
-                window.close()
-        return _save(result, args, started_at)
+        if recorder is not None:
+            loop.on_step = LivePersist(recorder, args.source or f"camera {args.camera}")
+        with ending_signals(loop):
+            try:
+                result = loop.run()
+            except KeyboardInterrupt:
+                loop.session.finish()
+                result = LiveResult(loop.session, "quit", LiveStats())
+            finally:
+                if window is not None:
+                    window.close()
+            return _save(result, args, warnings, recorder, json_stdout)
     finally:
-        speaker.flush(timeout_s=10.0)
+        speaker.flush(timeout_s=10.0)  # safety speech (pain-stop advice) always finishes
         speaker.close()
+        if recorder is not None:
+            recorder.close()
         if camera is not None:
             camera.close()
 
 
-def _save(result: LiveResult, args: argparse.Namespace, started_at: datetime) -> int:
+# ----- never lose a session: signals and the history written as it happens -------------------
+@contextlib.contextmanager
+def ending_signals(loop: LiveLoop) -> Iterator[None]:
+    """SIGTERM and SIGHUP end the session like q: the loop stops, the report is printed and
+    saved. The handlers stay until the report is saved, so a second signal cannot cut it."""
+
+    def handler(signum: int, frame: object) -> None:
+        loop.stop_requested = signal.Signals(signum).name
+
+    previous: dict[int, Any] = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is None:
+            continue  # Windows has no SIGHUP
+        with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
+            previous[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+class LivePersist:
+    """The loop's per-frame hook: writes the session so far about once a second, and at once
+    when a rep or event closes. A failing write warns once and the session goes on."""
+
+    PARTIAL_REASON = "the session did not end normally (the process was stopped)"
+
+    def __init__(
+        self, recorder: Any, source: str, every_s: float = 1.0, clock: Clock = time.monotonic
+    ) -> None:
+        self.recorder = recorder
+        self.source = source
+        self.every_s = every_s
+        self.clock = clock
+        self._last = -math.inf
+        self._counts = (0, 0)
+        self.error: BaseException | None = None
+
+    def __call__(self, session: Session, t: float) -> None:
+        counts = (len(session.reps), len(session.events))
+        now = self.clock()
+        if counts == self._counts and now - self._last < self.every_s:
+            return
+        self._last, self._counts = now, counts
+        report = build_report(session, self.source, True, self.PARTIAL_REASON)
+        try:
+            self.recorder.update(report)
+        except (sqlite3.Error, OSError) as exc:
+            if self.error is None:
+                cause, fix = os_cause(exc)
+                print(
+                    f"coach: warning: cannot write the history as the session goes ({cause}) — "
+                    f"{fix}; carrying on",
+                    file=sys.stderr,
+                )
+            self.error = exc
+
+
+def _start_history(
+    args: argparse.Namespace, exercise: Exercise, started_at: datetime
+) -> tuple[list[Any], Any]:
+    """Daily limits passed (for the report) and the session's history row, written now."""
+    if args.no_history:
+        return [], None
+    from coach.io.config import load_config
+    from coach.io.store import LiveRecorder, check_limits
+
+    warnings = check_limits(args.db, exercise.id, started_at, load_config().limits)
+    source = args.source or f"camera {args.camera}"
+    try:
+        recorder = LiveRecorder(
+            args.db, exercise.id, source, started_at, forced=bool(args.force and warnings)
+        )
+    except (sqlite3.Error, OSError) as exc:
+        cause, fix = os_cause(exc)
+        raise CoachError(
+            f"cannot start the session in the history database ({cause})", fix
+        ) from None
+    return warnings, recorder
+
+
+def _save(
+    result: LiveResult,
+    args: argparse.Namespace,
+    warnings: list[Any],
+    recorder: Any,
+    json_stdout: TextIO | None = None,
+) -> int:
+    """The JSON report and files first, then the history row: a full disk or a locked
+    database loses neither the other. Every failure is one line naming its real cause."""
     source = args.source or f"camera {args.camera}"
     report = build_report(
         result.session,
@@ -414,30 +536,28 @@ def _save(result: LiveResult, args: argparse.Namespace, started_at: datetime) ->
         partial_reason=result.partial_reason,
     )
     report["ended_by"] = result.ended_by
-    if not args.no_history and result.session.frames:
+    if warnings and result.session.frames:
         from coach.commands.gate import daily_limit_event
-        from coach.io.config import load_config
-        from coach.io.store import check_limits, save_report
 
-        warnings = check_limits(args.db, report["exercise"], started_at, load_config().limits)
-        if warnings:
-            report["events"].append(daily_limit_event(warnings))
-            report["summary"]["safety_events"]["daily_limit"] = 1
-        save_report(args.db, report, "live", started_at, forced=bool(args.force and warnings))
-    if args.json:
-        write_json(report, args.json)
-        print(f"  wrote {args.json}")
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        write_json(report, out / "report.json")
-        (out / "summary.txt").write_text(text_summary(report) + "\n", encoding="utf-8")
-        print(f"  wrote {out / 'report.json'}")
-        from coach.ui.session_page import write_live_extras
-
-        for p in write_live_extras(out, report, result.session.exercise, result.poses, args.source):
-            print(f"  wrote {p}")
+        report["events"].append(daily_limit_event(warnings))
+        report["summary"]["safety_events"]["daily_limit"] = 1
+    errors = _write_files(report, result, args, json_stdout)
     print(text_summary(report))
+    if recorder is not None:
+        try:
+            if result.session.frames:
+                recorder.finish(report)
+            else:
+                recorder.discard()
+        except (sqlite3.Error, OSError) as exc:
+            cause, fix = os_cause(exc)
+            errors.append(CoachError(f"cannot save the session in the history ({cause})", fix))
+    for error in errors:
+        print(error.line(), file=sys.stderr)
+    if errors:
+        return 1
+    if result.ended_by not in ("pain", "camera_lost") and nothing_to_judge(report):
+        return EXIT_NOTHING  # no person was seen: scripts can tell this from a session done
     if result.ended_by == "camera_lost":
         print(
             "coach: error: the camera was lost — check the cable and run again; "
@@ -446,3 +566,50 @@ def _save(result: LiveResult, args: argparse.Namespace, started_at: datetime) ->
         )
         return 1
     return 0
+
+
+def _write_files(
+    report: dict[str, Any],
+    result: LiveResult,
+    args: argparse.Namespace,
+    json_stdout: TextIO | None,
+) -> list[CoachError]:
+    """--json and --out; each failed write is an error returned, not raised, so the history
+    row is still saved after it."""
+    errors: list[CoachError] = []
+
+    def attempt(path: Any, what: str, write: Callable[[], None]) -> bool:
+        try:
+            write()
+        except OSError as exc:
+            errors.append(write_error(path, what, exc))
+            return False
+        if str(path) != "-":
+            print(f"  wrote {path}")
+        return True
+
+    if args.json:
+        attempt(args.json, "report", lambda: write_json(report, args.json, stdout=json_stdout))
+    if args.out:
+        out = Path(args.out)
+        if not attempt(out, "output folder", lambda: out.mkdir(parents=True, exist_ok=True)):
+            return errors
+        attempt(out / "report.json", "report", lambda: write_json(report, out / "report.json"))
+        summary = out / "summary.txt"
+        attempt(
+            summary,
+            "summary",
+            lambda: summary.write_text(text_summary(report) + "\n", encoding="utf-8"),
+        )
+        from coach.ui.session_page import write_live_extras
+
+        try:
+            written = write_live_extras(
+                out, report, result.session.exercise, result.poses, args.source
+            )
+        except OSError as exc:
+            errors.append(write_error(out, "session page", exc))
+        else:
+            for p in written:
+                print(f"  wrote {p}")
+    return errors

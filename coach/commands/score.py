@@ -8,6 +8,7 @@ non-zero exit, and never stops the others; whatever was computed for it is still
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import multiprocessing as mp
@@ -27,9 +28,15 @@ from coach.core.angles import rule_name
 from coach.core.exercises import Exercise, load_all, load_exercise
 from coach.core.landmarks import PoseFrame
 from coach.core.recognize import Recognition, guess_variant, recognize
-from coach.core.report import build_report, text_summary, write_json
+from coach.core.report import (
+    build_report,
+    nothing_to_judge,
+    text_summary,
+    unrecognised_report,
+    write_json,
+)
 from coach.core.scoring import AngleSeries, score_frames
-from coach.errors import CoachError
+from coach.errors import EXIT_ERROR, EXIT_NOTHING, CoachError, UsageError, os_cause, write_error
 from coach.io.landmark_file import SUFFIX, read_landmarks, write_landmarks
 
 VIDEO_EXT = {".mp4", ".mov", ".avi", ".webm", ".mkv", ".m4v"}
@@ -71,10 +78,16 @@ class Outcome:
     frames: int = 0
     written: list[str] = field(default_factory=list)
     skipped: bool = False  # --resume found its report already written
+    damaged: bool = False  # reading stopped at a bad frame or a broken video: an input error
 
     @property
     def failed(self) -> bool:
         return self.error is not None
+
+    @property
+    def nothing(self) -> bool:
+        """Read, but nothing to judge: no person seen or no stretch recognised (exit status 3)."""
+        return self.report is not None and not self.damaged and nothing_to_judge(self.report)
 
 
 @dataclass
@@ -118,6 +131,7 @@ def expand_inputs(inputs: list[str]) -> list[Path]:
     for raw in inputs:
         p = Path(raw)
         if p.is_dir():
+            _say_subfolders(p)
             found = sorted(q for q in p.iterdir() if q.is_file() and kind_of(q) != "unknown")
             if not found:
                 raise CoachError(
@@ -128,6 +142,18 @@ def expand_inputs(inputs: list[str]) -> list[Path]:
         else:
             paths.append(p)
     return paths
+
+
+def _say_subfolders(folder: Path) -> None:
+    """Folders are read one level deep; say so rather than skip subfolders without a word."""
+    subs = sorted(q.name for q in folder.iterdir() if q.is_dir() and not q.name.startswith("."))
+    if subs:
+        shown = ", ".join(subs[:5]) + (", ..." if len(subs) > 5 else "")
+        print(
+            f"coach: {folder}: {len(subs)} subfolder(s) not scored ({shown}) — "
+            "give them as inputs to score them too",
+            file=sys.stderr,
+        )
 
 
 def _clip(frames: list[PoseFrame], start_s: float | None, end_s: float | None) -> list[PoseFrame]:
@@ -225,9 +251,9 @@ def _out_dir(opts: ScoreOptions, path: Path) -> Path | None:
     try:
         d.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        cause, _ = os_cause(exc)
         raise CoachError(
-            f"{d}: cannot create the output folder ({exc.strerror})",
-            "choose a writable --out folder",
+            f"{d}: cannot create the output folder ({cause})", "choose a writable --out folder"
         ) from None
     return d
 
@@ -235,11 +261,12 @@ def _out_dir(opts: ScoreOptions, path: Path) -> Path | None:
 def _write(outcome: Outcome, what: str, writer: Callable[[], None], path: Path) -> None:
     try:
         writer()
-        outcome.written.append(str(path))
+        if str(path) != "-":
+            outcome.written.append(str(path))
+    except BrokenPipeError:
+        raise
     except OSError as exc:
-        raise CoachError(
-            f"{path}: cannot write the {what} ({exc.strerror})", "choose a writable output path"
-        ) from None
+        raise write_error(path, what, exc) from None
 
 
 def write_outputs(
@@ -257,7 +284,7 @@ def write_outputs(
         _write(
             outcome,
             "report",
-            lambda: write_json(report, opts.json_path or ""),
+            lambda: write_json(report, opts.json_path or "", stdout=_JSON_STDOUT[0]),
             Path(opts.json_path),
         )
     d = _out_dir(opts, path)
@@ -282,6 +309,12 @@ def write_outputs(
     data = d / "angles.csv"
     _write(outcome, "angle data", lambda: write_all(d, series, frames, fps, exercise), data)
     outcome.written += [str(d / "angles.mot"), str(d / "landmarks.trc")]
+    if report.get("exercise") is None:
+        print(
+            f"coach: {path}: no angle plot{' or annotated video' if opts.annotated else ''} "
+            "without a recognised stretch — give --exercise ID to judge it as one",
+            file=sys.stderr,
+        )
     if exercise is None or series is None or report.get("still"):
         return
     from coach.ui.plots import plot_angles
@@ -320,9 +353,15 @@ def _write_out_report(outcome: Outcome, path: Path, opts: ScoreOptions) -> None:
 def _store(report: dict[str, Any], opts: ScoreOptions) -> None:
     if not opts.history or report.get("exercise") is None:
         return
+    import sqlite3
+
     from coach.io.store import save_report
 
-    save_report(opts.db, report, "scored", datetime.now(UTC))
+    try:
+        save_report(opts.db, report, "scored", datetime.now(UTC))
+    except (sqlite3.Error, OSError) as exc:
+        cause, fix = os_cause(exc)
+        raise CoachError(f"cannot save the session in the history ({cause})", fix) from None
 
 
 def _problem_line(path: Path, report: dict[str, Any], session_seen_s: float) -> str | None:
@@ -360,17 +399,18 @@ def compute(path: Path, opts: ScoreOptions, load: Callable[[], Loaded]) -> Score
         scored.frames, scored.fps = frames, fps
         outcome.frames = len(frames)
         if not frames:
-            raise CoachError(
-                f"{path}: no frames in the chosen time range",
-                "check --start/--end against the recording's length",
-            )
+            raise _no_frames(path, opts)
         stamp = {"input_sha256": file_sha256(path), "coach_version": __version__}
         exercises = load_all()
         exercise, rec = choose_exercise(frames, opts, exercises)
+        outcome.damaged = cut_short is not None
         if exercise is None:
             assert rec is not None
             outcome.report = {**_unrecognised_report(path, frames, rec), **stamp}
             outcome.exercise = None
+            if cut_short:
+                outcome.error = f"{_named(path, cut_short)} — the report covers the part before it"
+                outcome.report.update(partial=True, partial_reason=outcome.error)
             return scored
         variant = opts.variant or guess_variant(frames, exercise)
         judged = exercise.with_variant(variant)
@@ -397,7 +437,7 @@ def compute(path: Path, opts: ScoreOptions, load: Callable[[], Loaded]) -> Score
         outcome.report = report
         problem = _problem_line(path, report, seen)
         if cut_short:
-            problem = f"{path}: {cut_short} — the report covers the part before it (partial)"
+            problem = f"{_named(path, cut_short)} — the report covers the part before it (partial)"
         if problem:
             report["partial"] = True
             report.setdefault("partial_reason", problem)
@@ -408,6 +448,26 @@ def compute(path: Path, opts: ScoreOptions, load: Callable[[], Loaded]) -> Score
     finally:
         outcome.seconds = time.perf_counter() - start
     return scored
+
+
+def _named(path: Path, problem: str) -> str:
+    """The problem with the file named once at the front (readers' messages often name it)."""
+    return problem if problem.startswith(str(path)) else f"{path}: {problem}"
+
+
+def _no_frames(path: Path, opts: ScoreOptions) -> CoachError:
+    """Blame --start/--end only when they were given."""
+    if opts.start_s is not None or opts.end_s is not None:
+        return CoachError(
+            f"{path}: no frames in the chosen time range",
+            "check --start/--end against the recording's length",
+        )
+    if kind_of(path) == "landmarks":
+        return CoachError(
+            f"{path}: the landmark file holds a header but no frames",
+            "it was cut short while being written; record or export it again",
+        )
+    return CoachError(f"{path}: no frames could be read", "check the file plays in a video player")
 
 
 def deliver(scored: Scored, opts: ScoreOptions) -> Outcome:
@@ -456,26 +516,18 @@ def already_scored(path: Path, opts: ScoreOptions) -> Outcome | None:
 
 
 def _unrecognised_report(path: Path, frames: list[PoseFrame], rec: Recognition) -> dict[str, Any]:
-    return {
-        "exercise": None,
-        "source": str(path),
-        "duration_s": round(frames[-1].t - frames[0].t, 3) if frames else 0.0,
-        "frames": len(frames),
-        "frames_with_pose": sum(f.has_pose for f in frames),
-        "reps": [],
-        "events": [],
-        "summary": {
-            "verdict": "not_recognised",
-            "reasons": [f"none of the six stretches was recognised ({rec.reason})"],
-        },
-        "recognition": {
+    return unrecognised_report(
+        str(path),
+        frames=len(frames),
+        frames_with_pose=sum(f.has_pose for f in frames),
+        duration_s=frames[-1].t - frames[0].t if frames else 0.0,
+        recognition={
             "exercise": None,
             "confidence": rec.confidence,
             "scores": rec.scores,
             "reason": rec.reason,
         },
-        "partial": False,
-    }
+    )
 
 
 # ----- batch -------------------------------------------------------------------------------
@@ -489,7 +541,7 @@ def _worker(path: str, opts: ScoreOptions, messages: Any) -> Scored:
 
 def _options(args: argparse.Namespace, n_inputs: int, jobs: int) -> ScoreOptions:
     if args.json and n_inputs > 1:
-        raise CoachError("--json takes a single input", "use --out DIR for several inputs")
+        raise UsageError("--json takes a single input", "use --out DIR for several inputs")
     return ScoreOptions(
         exercise=args.exercise,
         variant=args.variant,
@@ -510,16 +562,41 @@ def _options(args: argparse.Namespace, n_inputs: int, jobs: int) -> ScoreOptions
     )
 
 
+# Where `--json -` writes: the real standard output, while the human text goes to stderr.
+_JSON_STDOUT: list[Any] = [None]
+
+
 def score_command(args: argparse.Namespace) -> int:
+    if args.json != "-":
+        return _score_command(args)
+    _JSON_STDOUT[0] = sys.stdout
+    try:
+        with contextlib.redirect_stdout(sys.stderr):  # stdout carries the JSON alone
+            return _score_command(args)
+    finally:
+        _JSON_STDOUT[0] = None
+
+
+def exit_status(outcomes: list[Outcome]) -> int:
+    """1 if any input failed, else 3 if any held nothing to judge, else 0."""
+    if any(o.failed and not o.nothing for o in outcomes):
+        return EXIT_ERROR
+    if any(o.nothing for o in outcomes):
+        return EXIT_NOTHING
+    return 0
+
+
+def _score_command(args: argparse.Namespace) -> int:
     from coach.ui.progress import ProgressDisplay, print_table
 
     paths = expand_inputs(args.inputs)
     if args.exercise != "auto":
-        load_exercise(args.exercise)  # an unknown id fails before any video is decoded
+        # an unknown id or variant fails (usage, status 2) before any video is decoded
+        load_exercise(args.exercise).with_variant(args.variant)
     jobs = max(1, args.jobs or os.cpu_count() or 1)
     opts = _options(args, len(paths), jobs)
     if opts.resume and not opts.out_dir:
-        raise CoachError("--resume needs --out DIR", "resume looks for finished reports there")
+        raise UsageError("--resume needs --out DIR", "resume looks for finished reports there")
     engine = getattr(args, "engine", "local")
     if engine == "ray":
         from coach.commands.engine_ray import connect
@@ -553,7 +630,7 @@ def score_command(args: argparse.Namespace) -> int:
     outcomes = [done[str(p)] for p in paths]
     if len(paths) > 1:
         print_table(outcomes)
-    return 1 if any(o.failed for o in outcomes) else 0
+    return exit_status(outcomes)
 
 
 def _finish(scored: Scored, opts: ScoreOptions, n_inputs: int) -> Outcome:

@@ -15,7 +15,7 @@ from typing import Any
 
 from coach.core.judge import JudgeSettings, Reading, read
 from coach.core.landmarks import is_point_name
-from coach.errors import CoachError
+from coach.errors import CoachError, UsageError
 
 KINDS = {"joint": (3,), "sagittal": (2, 4), "rotation": (4,)}
 ROLES = ("target", "form")
@@ -173,7 +173,7 @@ class Exercise:
             return self
         if variant not in self.variants:
             known = ", ".join(sorted(self.variants)) or "none"
-            raise CoachError(
+            raise UsageError(
                 f"exercise '{self.id}' has no variant '{variant}'",
                 f"use one of: {known}",
             )
@@ -440,7 +440,7 @@ def load_all(directory: Path | None = None) -> dict[str, Exercise]:
 def load_exercise(exercise_id: str, directory: Path | None = None) -> Exercise:
     exercises = load_all(directory)
     if exercise_id not in exercises:
-        raise CoachError(
+        raise UsageError(
             f"unknown exercise '{exercise_id}'",
             f"use one of: {', '.join(exercises)} (see `coach list`)",
         )

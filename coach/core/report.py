@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from coach.core.events import WARNING_TYPES
 from coach.core.session import SIDES, Session
+
+# The report names its own format; `version` goes up when a key changes meaning (keys are only
+# ever added). Its JSON Schema ships in the package: coach/core/report_schema.json.
+FORMAT = "coach-report"
+VERSION = 1
 
 SAFETY_NOTE = (
     "This coach checks posture and pace only; it cannot diagnose anything. Stop at once if "
@@ -89,6 +95,8 @@ def build_report(
         }
     seen = session.seen_s
     report: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
         "exercise": ex.id,
         "exercise_name": ex.name,
         "source": source,
@@ -117,6 +125,54 @@ def build_report(
     return report
 
 
+def unrecognised_report(
+    source: str,
+    frames: int,
+    frames_with_pose: int,
+    duration_s: float,
+    recognition: dict[str, Any],
+) -> dict[str, Any]:
+    """The whole report for a recording that is none of the exercises: every key of the
+    contract is there (no reps, no sides), so every writer takes it as it takes any other."""
+    reason = recognition.get("reason") or "no stretch matched"
+    if frames_with_pose == 0:
+        verdict, reasons = "no_pose", ["no person was seen: check the camera shows your whole body"]
+    else:
+        verdict, reasons = "not_recognised", [f"none of the stretches was recognised ({reason})"]
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "exercise": None,
+        "exercise_name": None,
+        "source": source,
+        "duration_s": round(max(0.0, duration_s), 3),
+        "frames": frames,
+        "frames_with_pose": frames_with_pose,
+        "reps": [],
+        "events": [],
+        "summary": {
+            "sides": {},
+            "reps_total": 0,
+            "reps_ok": 0,
+            "target_reps_per_side": None,
+            "target_hold_s": None,
+            "time_in_range_s": 0.0,
+            "time_in_range_pct": 0.0,
+            "safety_events": {k: 0 for k in WARNING_TYPES},
+            "verdict": verdict,
+            "reasons": reasons,
+            "note": SAFETY_NOTE,
+        },
+        "recognition": recognition,
+        "partial": False,
+    }
+
+
+def nothing_to_judge(report: dict[str, Any]) -> bool:
+    """True when the input held nothing to judge: no person seen, or no stretch recognised."""
+    return report.get("exercise") is None or not report.get("frames_with_pose")
+
+
 def _fmt_s(x: float) -> str:
     return f"{int(x // 60)}:{x % 60:04.1f}" if x >= 60 else f"{x:.1f}s"
 
@@ -124,14 +180,15 @@ def _fmt_s(x: float) -> str:
 def text_summary(report: dict[str, Any]) -> str:
     """A few lines a person (or their physiotherapist) can read at a glance."""
     s = report["summary"]
+    name = report.get("exercise_name") or report.get("exercise") or "no stretch recognised"
     lines = [
-        f"{report.get('exercise_name', report['exercise'])} — {report['source']}",
+        f"{name} — {report['source']}",
         f"  duration {_fmt_s(report['duration_s'])}, person seen in "
         f"{report['frames_with_pose']}/{report['frames']} frames",
     ]
     if report.get("partial"):
         lines.append(f"  PARTIAL: {report.get('partial_reason', 'scoring did not finish')}")
-    for side, d in s["sides"].items():
+    for side, d in (s.get("sides") or {}).items():
         label = "reps" if side == "both" else f"{side} side"
         lines.append(
             f"  {label}: {d['reps']} rep(s), {d['ok']} held {s['target_hold_s']:.0f}s+ "
@@ -155,7 +212,9 @@ def text_summary(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_json(report: dict[str, Any], path: str | Path) -> None:
+def report_json(report: dict[str, Any]) -> str:
+    """The report as JSON text; NaN and infinities (not JSON) become null."""
+
     def clean(o: Any) -> Any:
         if isinstance(o, float) and not math.isfinite(o):
             return None
@@ -165,4 +224,24 @@ def write_json(report: dict[str, Any], path: str | Path) -> None:
             return [clean(v) for v in o]
         return o
 
-    Path(path).write_text(json.dumps(clean(report), indent=2) + "\n", encoding="utf-8")
+    return json.dumps(clean(report), indent=2) + "\n"
+
+
+def write_json(report: dict[str, Any], path: str | Path, stdout: TextIO | None = None) -> None:
+    """Write the report to `path`; "-" means standard output (`stdout`, else sys.stdout)."""
+    text = report_json(report)
+    if str(path) == "-":
+        out = stdout or sys.stdout
+        out.write(text)
+        out.flush()
+        return
+    Path(path).write_text(text, encoding="utf-8")
+
+
+def report_schema() -> dict[str, Any]:
+    """The JSON Schema of the report, shipped in the package (coach/core/report_schema.json)."""
+    from importlib.resources import files
+
+    text = files("coach.core").joinpath("report_schema.json").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema

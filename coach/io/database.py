@@ -5,7 +5,6 @@ mode with a busy timeout. A corrupt file is never overwritten: it is renamed to
 `<name>.corrupt-<timestamp>` with a notice and a fresh database is started.
 """
 
-
 from __future__ import annotations
 
 import os
@@ -19,7 +18,7 @@ from typing import Literal
 
 import platformdirs
 
-from coach.errors import CoachError
+from coach.errors import CoachError, os_cause
 
 ENV_VAR = "COACH_DB"
 APP_NAME = "coach"
@@ -149,6 +148,11 @@ def set_aside(path: Path, reason: str, notice: Notice = _stderr_notice) -> Path:
     return target
 
 
+def quick_check(conn: sqlite3.Connection) -> list[tuple[str]]:
+    """SQLite's quick_check: [("ok",)] for a sound file. Costs a read of the whole file."""
+    return conn.execute("PRAGMA quick_check").fetchall()
+
+
 def _check_integrity(path: Path) -> str | None:
     """None if the file is usable, else why not. Locked or busy is not damage."""
     if not path.exists():
@@ -157,7 +161,7 @@ def _check_integrity(path: Path) -> str | None:
         return "not an SQLite file"
     try:
         with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)) as conn:
-            rows = conn.execute("PRAGMA quick_check").fetchall()
+            rows = quick_check(conn)
     except sqlite3.DatabaseError as exc:
         if _is_corrupt_error(exc):
             return str(exc)
@@ -213,20 +217,67 @@ def migrate(conn: sqlite3.Connection, path: Path | str = "") -> int:
     return SCHEMA_VERSION
 
 
+# Files whose integrity this process has checked, with their (inode, size, mtime) then: a file
+# is checked once, not on every connect, and again only if something else has changed it.
+_CHECKED: dict[Path, tuple[int, int, int]] = {}
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _is_checked(path: Path) -> bool:
+    stamp = _stamp(path)
+    return stamp is not None and _CHECKED.get(path.resolve()) == stamp
+
+
+def note_checked(path: Path) -> None:
+    """The file is as this process last saw it whole (after checking it, or after our own
+    writes, which may change its size and time when SQLite checkpoints on close)."""
+    stamp = _stamp(path)
+    if stamp is not None:
+        _CHECKED[path.resolve()] = stamp
+
+
+def _check_once(path: Path, notice: Notice) -> None:
+    if _is_checked(path):
+        return
+    reason = _check_integrity(path)
+    if reason:
+        set_aside(path, reason, notice)
+    note_checked(path)
+
+
+def _open_error(path: Path, exc: BaseException) -> CoachError:
+    cause, _ = os_cause(exc)
+    return CoachError(
+        f"cannot open the history database {path} ({cause})",
+        f"check the folder's permissions, or choose another file with --db PATH or {ENV_VAR}",
+    )
+
+
+def _refuse_folder(path: Path) -> None:
+    if path.is_dir():
+        raise CoachError(
+            f"the history database {path} is a folder",
+            f"give a file name, e.g. --db {path / DB_NAME}",
+        )
+
+
 def open_db(db: DbPath | None = None, notice: Notice = _stderr_notice) -> sqlite3.Connection:
     """Open (creating or migrating) the store; a damaged file is set aside, not overwritten."""
     path = resolve_db_path(db)
+    _refuse_folder(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        reason = _check_integrity(path)
-        if reason:
-            set_aside(path, reason, notice)
+        _check_once(path, notice)
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     except (OSError, sqlite3.OperationalError) as exc:
-        raise CoachError(
-            f"cannot open the history database {path} ({exc})",
-            f"check the folder's permissions, or choose another file with --db PATH or {ENV_VAR}",
-        ) from exc
+        raise _open_error(path, exc) from exc
     try:
         _refuse_newer(conn, path)  # before WAL mode rewrites the header of a file we must not touch
         _configure(conn)
@@ -237,6 +288,72 @@ def open_db(db: DbPath | None = None, notice: Notice = _stderr_notice) -> sqlite
     return conn
 
 
+def _ro_connect(path: Path, immutable: bool) -> sqlite3.Connection:
+    uri = f"{path.resolve().as_uri()}?mode=ro" + ("&immutable=1" if immutable else "")
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def open_readonly(db: DbPath | None = None) -> sqlite3.Connection | None:
+    """Open the store for reading only (`mode=ro`), so `coach history` works on a read-only
+    file or file system; None when there is no database yet. An older schema is migrated
+    (which needs writing) and a damaged file is set aside, both through `open_db`."""
+    path = resolve_db_path(db)
+    if not path.exists():
+        return None
+    _refuse_folder(path)
+    if not _looks_like_sqlite(path):
+        return open_db(db)  # sets the damaged file aside (or says why it cannot)
+    try:
+        conn = _ro_connect(path, immutable=False)
+    except sqlite3.DatabaseError as exc:
+        if _is_corrupt_error(exc):
+            return open_db(db)
+        # A WAL database on a read-only file system: its -shm cannot be made, so read the file
+        # as it stands (nothing can be writing to a read-only file system anyway).
+        try:
+            conn = _ro_connect(path, immutable=True)
+        except sqlite3.Error as exc2:
+            raise _open_error(path, exc2) from exc2
+    try:
+        if not _is_checked(path):
+            if quick_check(conn) != [("ok",)]:
+                conn.close()
+                return open_db(db)
+            note_checked(path)
+        _refuse_newer(conn, path)
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        if _is_corrupt_error(exc):
+            return open_db(db)
+        raise _open_error(path, exc) from exc
+    except BaseException:
+        conn.close()
+        raise
+    if version < SCHEMA_VERSION:
+        conn.close()
+        return open_db(db)
+    return conn
+
+
+@contextmanager
+def connect_read(db: DbPath | None = None) -> Iterator[sqlite3.Connection | None]:
+    """A read-only connection for the length of a `with`; None when no database exists."""
+    conn = open_readonly(db)
+    try:
+        yield conn
+    finally:
+        if conn is not None:
+            conn.close()
+
+
 @contextmanager
 def connect(db: DbPath | None = None) -> Iterator[sqlite3.Connection]:
     conn = open_db(db)
@@ -244,3 +361,4 @@ def connect(db: DbPath | None = None) -> Iterator[sqlite3.Connection]:
         yield conn
     finally:
         conn.close()
+        note_checked(resolve_db_path(db))

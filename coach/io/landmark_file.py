@@ -46,6 +46,19 @@ def _array(value: Any, path: Path, lineno: int, key: str) -> np.ndarray | None:
             f"{path}:{lineno}: '{key}' must be 33 rows of [x, y, z, visibility] or null",
             "regenerate the file with `coach score VIDEO --save-landmarks`",
         )
+    return unseen_if_not_finite(arr)
+
+
+def unseen_if_not_finite(arr: np.ndarray) -> np.ndarray | None:
+    """NaN or infinite coordinates are no evidence: such a landmark is unseen (visibility 0),
+    and a frame where no landmark is finite holds no person at all (None)."""
+    finite = np.isfinite(arr).all(axis=1)
+    if finite.all():
+        return arr
+    if not finite.any():
+        return None
+    arr = arr.copy()
+    arr[~finite] = 0.0  # coordinates kept finite so no NaN reaches the geometry
     return arr
 
 
@@ -66,10 +79,25 @@ def read_header(path: Path, first_line: str) -> LandmarkHeader:
             f"(this coach reads version {VERSION})",
             "upgrade coach or regenerate the file",
         )
-    fps = head.get("fps")
     extra = {k: v for k, v in head.items() if k not in ("format", "version", "fps", "source")}
     return LandmarkHeader(
-        fps=float(fps) if fps else None, source=str(head.get("source", path)), extra=extra
+        fps=_header_fps(path, head.get("fps")), source=str(head.get("source", path)), extra=extra
+    )
+
+
+def _header_fps(path: Path, fps: Any) -> float | None:
+    """The header's frame rate: a positive number, or null when unknown (variable rate)."""
+    if fps is None:
+        return None
+    if isinstance(fps, int | float) and not isinstance(fps, bool):
+        value = float(fps)
+        if math.isfinite(value) and value > 0:
+            return value
+        if value == 0:
+            return None  # older files wrote 0 for "unknown"
+    raise CoachError(
+        f'{path}: the header\'s "fps" must be a positive number or null, not {json.dumps(fps)}',
+        'fix line 1 (e.g. "fps": 30) or regenerate the file',
     )
 
 
@@ -103,6 +131,11 @@ def read_landmarks(path: str | Path) -> tuple[LandmarkHeader, Iterator[PoseFrame
                         f"{p}:{lineno}: frame is not a JSON object with a numeric 't'",
                         "the file may be truncated or edited by hand; regenerate it",
                     ) from None
+                if not math.isfinite(t):
+                    raise CoachError(
+                        f"{p}:{lineno}: timestamp 't' is {obj['t']!r}, not a finite number",
+                        "each frame needs its time in seconds; regenerate the file",
+                    )
                 if t < last_t:
                     raise CoachError(
                         f"{p}:{lineno}: timestamps go backwards ({t} after {last_t})",
@@ -129,6 +162,7 @@ class Rounding:
 
 
 FULL = Rounding()
+
 
 def _rows(arr: np.ndarray | None, xyz: int, vis: int) -> list[list[float]] | None:
     if arr is None:

@@ -30,6 +30,9 @@ from coach.io.database import (  # noqa: F401
     DbPath,
     Kind,
     connect,
+    connect_read,
+    note_checked,
+    open_db,
     resolve_db_path,
     set_aside,
     transaction,
@@ -125,6 +128,81 @@ def save_report(
     return session_id
 
 
+class LiveRecorder:
+    """A live session written as it happens, so a killed process loses at most a second.
+
+    The row is inserted at the start marked `partial`; `update` rewrites its reps, events,
+    duration and frame counts in one transaction (each rep and event is in once it closes);
+    `finish` writes the final report and clears `partial` only if the report is whole. One
+    connection stays open for the session: an update costs one commit, not an open and check.
+    """
+
+    def __init__(
+        self,
+        db: DbPath | None,
+        exercise: str,
+        source: str | None,
+        started_at: datetime,
+        forced: bool = False,
+    ) -> None:
+        self._path = resolve_db_path(db)
+        self._conn = open_db(db)
+        try:
+            with transaction(self._conn):
+                cur = self._conn.execute(
+                    "INSERT INTO sessions (exercise, started_at, duration_s, source, kind,"
+                    " partial, forced, frames, frames_with_pose)"
+                    " VALUES (?, ?, 0, ?, 'live', 1, ?, 0, 0)",
+                    (exercise, iso_utc(started_at), source, int(bool(forced))),
+                )
+        except BaseException:
+            self._conn.close()
+            raise
+        self.session_id = int(cur.lastrowid or 0)
+
+    def update(self, report: Mapping[str, Any], partial: bool = True) -> None:
+        """Replace the row's reps, events and counts with those of `report`, atomically."""
+        sid = self.session_id
+        with transaction(self._conn) as conn:
+            conn.execute(
+                "UPDATE sessions SET duration_s = ?, partial = ?, verdict = ?, frames = ?,"
+                " frames_with_pose = ? WHERE id = ?",
+                (
+                    float(report["duration_s"]),
+                    int(bool(partial)),
+                    _verdict(report["summary"]),
+                    _int(report["frames"]),
+                    _int(report["frames_with_pose"]),
+                    sid,
+                ),
+            )
+            conn.execute("DELETE FROM reps WHERE session_id = ?", (sid,))
+            conn.execute("DELETE FROM events WHERE session_id = ?", (sid,))
+            conn.executemany(
+                "INSERT INTO reps (session_id, side, start_s, end_s, hold_s, target_hold_s,"
+                " peak_deg, ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [_rep_row(sid, rep) for rep in report["reps"]],
+            )
+            conn.executemany(
+                'INSERT INTO events (session_id, type, start_s, end_s, angle, value, "limit",'
+                " message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [_event_row(sid, event) for event in report["events"]],
+            )
+
+    def finish(self, report: Mapping[str, Any]) -> None:
+        """The final report; the row stays `partial` only if the report says so."""
+        self.update(report, partial=bool(report.get("partial", False)))
+
+    def discard(self) -> None:
+        """Remove the row of a session that never saw a frame."""
+        with transaction(self._conn) as conn:
+            conn.execute("DELETE FROM sessions WHERE id = ?", (self.session_id,))
+
+    def close(self) -> None:
+        self._conn.close()
+        note_checked(self._path)
+
+
 def _rep_row(session_id: int, rep: Mapping[str, Any]) -> tuple[Any, ...]:
     peak = {str(k): _num(v) for k, v in (rep.get("peak_deg") or {}).items()}
     ok = rep.get("ok")
@@ -184,7 +262,9 @@ def recent_sessions(
     if limit is not None:
         sql += " LIMIT ?"
         params.append(int(limit))
-    with connect(db) as conn:
+    with connect_read(db) as conn:
+        if conn is None:
+            return []
         conn.row_factory = sqlite3.Row
         rows = conn.execute(sql, params).fetchall()
         ids = [row["id"] for row in rows]
@@ -277,7 +357,9 @@ def pain_stops_since(
         " AND s.started_at >= ?"
     )
     # A session may start before `since` and stop for pain after it: look back one day.
-    with connect(db) as conn:
+    with connect_read(db) as conn:
+        if conn is None:
+            return []
         rows = conn.execute(sql, (iso_utc(since - timedelta(days=1)),)).fetchall()
     stops = [
         PainStop(sid, ex, _parse_iso(at) + timedelta(seconds=start_s or 0.0))
@@ -321,6 +403,6 @@ def _last_clean_live_session(db: DbPath | None, now: datetime) -> datetime | Non
         " AND NOT EXISTS (SELECT 1 FROM events e WHERE e.session_id = s.id"
         " AND e.type = 'pain_stop') ORDER BY started_at DESC, id DESC LIMIT 1"
     )
-    with connect(db) as conn:
-        row = conn.execute(sql, (iso_utc(now),)).fetchone()
+    with connect_read(db) as conn:
+        row = None if conn is None else conn.execute(sql, (iso_utc(now),)).fetchone()
     return None if row is None else _parse_iso(row[0])

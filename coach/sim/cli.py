@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from coach.errors import CoachError
+from coach.errors import CoachError, UsageError
 from coach.sim.script import PROFILES, SCENARIOS, Scenario
 
 
@@ -35,7 +35,7 @@ def _scenario(args: argparse.Namespace) -> Scenario:
         except ValueError:
             fps = -1.0
         if not fps > 0:
-            raise CoachError(
+            raise UsageError(
                 f"--fps {args.fps!r} is not a frame rate", "give a positive number or 'variable'"
             )
     try:
@@ -43,7 +43,7 @@ def _scenario(args: argparse.Namespace) -> Scenario:
             args.scenario, fps=fps, reps_per_side=args.reps, still_s=args.minutes * 60.0
         )
     except ValueError as exc:
-        raise CoachError(str(exc), "pick a scenario from the list") from None
+        raise UsageError(str(exc), "pick a scenario from the list") from None
 
 
 def simulate_command(args: argparse.Namespace) -> int:

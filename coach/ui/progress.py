@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -44,7 +45,7 @@ class ProgressDisplay:
                 self._overall = self._progress.add_task("all inputs", total=None, fps=0.0)
             for name in names:
                 short = name if len(name) < 40 else "…" + name[-39:]
-                self._tasks[name] = self._progress.add_task(short, total=None, fps=0.0)
+                self._tasks[name] = self._progress.add_task(escape(short), total=None, fps=0.0)
 
     def __enter__(self) -> ProgressDisplay:
         if self._progress is not None:
@@ -141,13 +142,13 @@ def print_table(outcomes: list[Any]) -> None:
         verdict = (
             summary.get("verdict", "") if not o.error else "error: " + o.error.split(": ", 1)[-1]
         )
-        table.add_row(
-            Path(o.input).name,
+        table.add_row(  # file names and reasons are text, not rich markup: "[red]" stays
+            escape(Path(o.input).name),
             str(o.exercise or "-"),
             str(summary.get("reps_total", "-")),
             str(summary.get("reps_ok", "-")),
             str(safety if rep else "-"),
-            verdict,
+            escape(verdict),
             f"{o.seconds:.1f}s",
         )
     Console().print(table)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from coach.core.cues import Cue
+from coach.core.cues import Cue, Priority
 from coach.errors import CoachError
 from coach.voice.audio import (
     ENGINE_HINTS,
@@ -31,6 +31,9 @@ from coach.voice.audio import (
     platform_key,
 )
 from coach.voice.prompts import Clock, PrintSpeaker, PromptQueue, PromptRecord, Speaker
+
+# Safety speech is let finish before exit; this only guards against a player that hangs.
+SAFETY_FLUSH_CAP_S = 120.0
 
 # ---------------------------------------------------------------------------------------------
 # The voice speaker
@@ -67,6 +70,7 @@ class VoiceSpeaker:
         self._cond = threading.Condition()
         self._closed = False
         self._busy = False
+        self._current: PromptRecord | None = None
         self._player_warned = False
         self._init_error: BaseException | None = None
         self._ready = threading.Event()
@@ -99,16 +103,24 @@ class VoiceSpeaker:
             self._queue.offer(cue, self._clock())
             self._cond.notify_all()
 
-    def flush(self, timeout_s: float = 5.0) -> bool:
-        """Waits until everything queued has been said (e.g. the pain-stop advice before exit)."""
-        deadline = time.monotonic() + timeout_s
+    def flush(self, timeout_s: float = 5.0, safety_cap_s: float = SAFETY_FLUSH_CAP_S) -> bool:
+        """Waits until everything queued has been said. Routine prompts are given up after
+        `timeout_s`; safety speech (the pain-stop advice before exit) always finishes, however
+        slow the voice, with `safety_cap_s` only as a guard against a hung player."""
+        start = time.monotonic()
         with self._cond:
             while self._busy or self._queue.pending():
-                left = deadline - time.monotonic()
+                limit = safety_cap_s if self._safety_unsaid() else timeout_s
+                left = limit - (time.monotonic() - start)
                 if left <= 0 or self._closed:
                     return False
                 self._cond.wait(min(left, self._poll_s))
         return True
+
+    def _safety_unsaid(self) -> bool:
+        """A safety cue is playing or waiting (call with the lock held)."""
+        recs = [*self._queue.pending(), *([self._current] if self._current else [])]
+        return any(r.cue.priority is Priority.SAFETY for r in recs)
 
     def close(self) -> None:
         """Cuts off speech, drops what is queued, joins the worker, removes the WAV cache."""
@@ -146,6 +158,7 @@ class VoiceSpeaker:
             self._speak(synth, rec)
             with self._cond:
                 self._busy = False
+                self._current = None
                 self._cond.notify_all()
 
     def _start_engine(self) -> Synthesizer | None:
@@ -169,6 +182,7 @@ class VoiceSpeaker:
                 rec = self._queue.pop(self._clock())
                 if rec is not None:
                     self._busy = True
+                    self._current = rec
                     return rec
                 self._cond.wait()
         return None
