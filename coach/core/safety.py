@@ -25,7 +25,7 @@ class Detector:
     message: str
     on_s: float
     off_s: float
-    peak_abs: bool = True  # the event's value is its largest magnitude
+    worse: float = 1.0  # +1: the event's value is its highest reading; -1: its lowest
     event: Event | None = field(default=None, init=False)
     _cond_since: float | None = field(default=None, init=False)
     _clear_since: float | None = field(default=None, init=False)
@@ -41,7 +41,7 @@ class Detector:
             return value
         if not math.isfinite(value):
             return old
-        return value if abs(value) > abs(old) else old
+        return value if self.worse * (value - old) > 0 else old
 
     def update(self, t: float, cond: bool, clear: bool, value: float) -> tuple[str, Event] | None:
         """Feed one moment; returns ("open", event) or ("close", event) when that happens."""
@@ -117,6 +117,7 @@ class SafetyMonitor:
                 rule.limit_cue or MESSAGES["overextension"],
                 on_s=j.overextension_on_s,
                 off_s=j.overextension_off_s,
+                worse=1.0 if rule.limit_is_high else -1.0,
             )
             self.detectors[("too_fast", rule.name)] = Detector(
                 "too_fast",

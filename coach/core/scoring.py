@@ -46,11 +46,24 @@ def angle_series(frames: list[PoseFrame], exercise: Exercise) -> AngleSeries:
     for i, frame in enumerate(frames):
         for k, value in frame_angles(frame, exercise).items():
             raw[k][i] = value
+    has_pose = np.array([f.has_pose for f in frames], dtype=bool)
+    cuts = np.array([f.cut for f in frames], dtype=bool)
+    return smooth_series(t, raw, has_pose, cuts)
+
+
+def smooth_series(
+    t: np.ndarray,
+    raw: dict[str, np.ndarray],
+    has_pose: np.ndarray | None = None,
+    cuts: np.ndarray | None = None,
+) -> AngleSeries:
+    """Raw angle series (NaN = unseen) -> smoothed values, speeds, jolts and stillness."""
     smooth: dict[str, np.ndarray] = {}
     speed: dict[str, np.ndarray] = {}
     accel: dict[str, np.ndarray] = {}
     settle: dict[str, np.ndarray] = {}
-    cuts = np.array([f.cut for f in frames], dtype=bool)
+    if cuts is None:
+        cuts = np.zeros(len(t), dtype=bool)
     for k, series in raw.items():
         clean = median3(series)  # one-frame glitches out, before they can look like motion
         segs = segments(t, clean, cuts)  # cuts and gaps: rates are not taken across them
@@ -63,7 +76,8 @@ def angle_series(frames: list[PoseFrame], exercise: Exercise) -> AngleSeries:
         quick = zero_phase(t, clean, JOLT_CUTOFF_HZ, segs=segs)
         accel[k] = derivative(t, derivative(t, quick, segs), segs)
         settle[k] = window_slope(t, smooth[k], SETTLE_HALF_WINDOW_S, segs)
-    has_pose = np.array([f.has_pose for f in frames], dtype=bool)
+    if has_pose is None:
+        has_pose = np.ones(len(t), dtype=bool)
     return AngleSeries(t, raw, smooth, speed, accel, has_pose, settle)
 
 
@@ -92,8 +106,14 @@ def score_frames(
     `on_step(index, sample, session, result)` sees the machine after every frame (the
     annotated video draws from it).
     """
+    return score_series(angle_series(frames, exercise), exercise, on_step)
+
+
+def score_series(
+    series: AngleSeries, exercise: Exercise, on_step: StepHook | None = None
+) -> tuple[Session, AngleSeries]:
+    """Judge smoothed angle series (tests feed hand-built ones here)."""
     session = Session(exercise)
-    series = angle_series(frames, exercise)
     for i, (sample, has_pose) in enumerate(samples(series)):
         result = session.step_sample(sample, has_pose=has_pose)
         if on_step is not None:
