@@ -11,6 +11,7 @@ from coach.core.geometry import UP, joint_angle, rotation, signed_sagittal
 from coach.core.landmarks import PoseFrame
 
 OTHER = {"left": "right", "right": "left"}
+IN_VIEW_MARGIN = 0.04  # an exercise's in_view landmarks must lie this far inside the picture
 
 
 def near_side(frame: PoseFrame) -> str:
@@ -51,6 +52,26 @@ def lateral_axis(frame: PoseFrame) -> np.ndarray | None:
 
 def angle_value(
     frame: PoseFrame, rule: AngleRule, near: str, lead: str | None, side_view: bool = False
+) -> float:
+    if side_view and rule.kind == "joint" and any(p.startswith("mid_") for p in rule.points):
+        return _both_sides(frame, rule, near, lead)
+    return _one_reading(frame, rule, near, lead, side_view)
+
+
+def _both_sides(frame: PoseFrame, rule: AngleRule, near: str, lead: str | None) -> float:
+    """A joint angle of both limbs seen side-on ("both knees to the chest"): read on each
+    side that is itself seen; when both are, the one less far into the stretch decides, so a
+    single knee pulled up while the other leg lies flat is no rep. A hidden far limb (placed
+    by the pose model on top of the near one) is not a reading."""
+    readings = [_one_reading(frame, rule, side, lead, True) for side in (near, OTHER[near])]
+    seen = [v for v in readings if math.isfinite(v)]
+    if not seen:
+        return math.nan
+    return min(seen) if rule.toward_target() > 0 else max(seen)
+
+
+def _one_reading(
+    frame: PoseFrame, rule: AngleRule, near: str, lead: str | None, side_view: bool
 ) -> float:
     names = [resolve(p, near, lead, side_view) for p in rule.points]
     if any(n is None for n in names):
@@ -109,6 +130,10 @@ def angle_keys(exercise: Exercise) -> list[str]:
 def frame_angles(frame: PoseFrame, exercise: Exercise) -> dict[str, float]:
     """Raw (unmirrored) angles of one frame; every angle is NaN when no pose was found."""
     if frame.world is None:
+        return dict.fromkeys(angle_keys(exercise), math.nan)
+    if not all(frame.inside(name, IN_VIEW_MARGIN) for name in exercise.in_view):
+        # Part of the body the stretch needs is outside the picture (a close-up): the pose
+        # model would only guess it, so nothing is judged from this frame.
         return dict.fromkeys(angle_keys(exercise), math.nan)
     near = near_side(frame)
     side_view = exercise.view == "side"

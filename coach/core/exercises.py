@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.core.judge import JudgeSettings, Reading, read
-from coach.core.landmarks import is_point_name
+from coach.core.landmarks import LANDMARK_NAMES, is_point_name
 from coach.errors import CoachError, UsageError
 
 KINDS = {"joint": (3,), "sagittal": (2, 4), "rotation": (4,)}
@@ -41,8 +41,9 @@ EXERCISE_KEYS = {
     "angles": list,
     "variants": dict,
     "judge": dict,
+    "in_view": list,
 }
-EXERCISE_OPTIONAL = {"summary", "variants", "max_accel_dps2", "postures", "judge"}
+EXERCISE_OPTIONAL = {"summary", "variants", "max_accel_dps2", "postures", "judge", "in_view"}
 ANGLE_KEYS = {
     "name": str,
     "kind": str,
@@ -156,6 +157,7 @@ class Exercise:
     postures: tuple[str, ...] = POSTURES
     path: str = ""
     judge: JudgeSettings = field(default_factory=JudgeSettings)
+    in_view: tuple[str, ...] = ()  # landmarks that must be inside the picture to judge a frame
 
     def angle(self, name: str) -> AngleRule:
         for rule in self.angles:
@@ -369,6 +371,10 @@ def parse_exercise(data: Mapping[str, Any], path: Path) -> Exercise:
         raise _err(
             path, f"judge.{exc.args[0]}", "must be a non-negative number", "fix the value"
         ) from None
+    in_view = data.get("in_view", [])
+    for name in in_view:
+        if not isinstance(name, str) or name not in LANDMARK_NAMES:
+            raise _err(path, "in_view", f"names unknown landmark {name!r}", "use MediaPipe names")
     expected_id = path.name.removesuffix(".toml")
     if data["id"] != expected_id:
         raise _err(
@@ -396,6 +402,7 @@ def parse_exercise(data: Mapping[str, Any], path: Path) -> Exercise:
         postures=tuple(postures),
         path=str(path),
         judge=judge,
+        in_view=tuple(in_view),
     )
 
 

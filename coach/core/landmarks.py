@@ -123,6 +123,14 @@ class PoseFrame:
             )
         return True
 
+    def inside(self, name: str, margin: float) -> bool:
+        """Whether a landmark lies at least `margin` inside the picture (True without image
+        coordinates: a landmark file with world coordinates only)."""
+        if self.image is None:
+            return True
+        x, y = self.image[INDEX[name], 0], self.image[INDEX[name], 1]
+        return bool(margin <= x <= 1 - margin and margin <= y <= 1 - margin)
+
     def point(
         self, name: str, space: str = "world", min_visibility: float = DEFAULT_MIN_VISIBILITY
     ) -> np.ndarray | None:

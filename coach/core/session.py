@@ -53,6 +53,7 @@ class Session:
         target_p = sorted(self._dir * v for v in self.driver.target)
         # How far a stretch moves from its start band to its target band, in degrees.
         self._span = max(1.0, target_p[0] - (start_p[0] + start_p[1]) / 2.0)
+        self._target_edge = target_p[0]
         self._seen_since: float | None = None
         self._start_cue_t: float | None = None
         self._trough = math.nan  # the resting posture: least progress since the last attempt
@@ -326,6 +327,17 @@ class Session:
         edge = self.judge.plateau_edge_deg
         return sum(pl.held_s(edge) for pl in plateaus if pl.level >= top - tol)
 
+    def _only_got_into_position(self) -> bool:
+        """An attempt still open at the end that only lay back onto the roller or ball (its
+        rest lies inside the target band) and never arched beyond that first settle."""
+        if self.judge.rep_exit_cap_deg <= 0 or self._trough >= self._target_edge:
+            return False
+        plateaus = [*self._plateaus, *([self._plateau] if self._plateau else [])]
+        if not plateaus:
+            return False
+        first = min(plateaus, key=lambda pl: pl.start)
+        return self._peak - first.level < self._enter_deg()
+
     def _settled_start(self, start: float) -> float:
         """Where the attempt really began: after the last settle well below its hold (the
         person lying back onto the roller first, then arching over it)."""
@@ -533,7 +545,7 @@ class Session:
         """Close open events and an unfinished attempt (a rep if it reached the target)."""
         end = t if t is not None else (self.t_last or 0.0)
         if self.current is not None:
-            self._end_rep(end, StepResult(), finished=False)
+            self._end_rep(end, StepResult(), finished=not self._only_got_into_position())
         self.events.extend(self.safety.close_all())
         change = self._lost.close()
         if change is not None:
