@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from coach.core.cues import Cue
+from coach.core.cues import Cue, Priority
 from coach.errors import CoachError
 from coach.voice.audio import (
     ENGINE_HINTS,
@@ -30,7 +30,14 @@ from coach.voice.audio import (
     find_player,
     platform_key,
 )
-from coach.voice.prompts import Clock, PrintSpeaker, PromptQueue, PromptRecord, Speaker
+from coach.voice.prompts import (
+    ROUTINE_GAP_S,
+    Clock,
+    PrintSpeaker,
+    PromptQueue,
+    PromptRecord,
+    Speaker,
+)
 
 # ---------------------------------------------------------------------------------------------
 # The voice speaker
@@ -53,6 +60,8 @@ class VoiceSpeaker:
         synthesizer_factory: Callable[[], Synthesizer] | None = None,
         clock: Clock = time.monotonic,
         stale_after_s: float = 5.0,
+        max_wait_s: dict[Priority, float] | None = None,
+        routine_gap_s: float = ROUTINE_GAP_S,
         poll_s: float = 0.02,
         start_timeout_s: float = 10.0,
         cache_size: int = 128,
@@ -63,7 +72,9 @@ class VoiceSpeaker:
         self._cache_size = cache_size
         self._fallback_out = fallback_out
         self._factory = synthesizer_factory or (lambda: default_synthesizer(rate, voice_name))
-        self._queue = PromptQueue(stale_after_s=stale_after_s)
+        self._queue = PromptQueue(
+            stale_after_s=stale_after_s, max_wait_s=max_wait_s, routine_gap_s=routine_gap_s
+        )
         self._cond = threading.Condition()
         self._closed = False
         self._busy = False
