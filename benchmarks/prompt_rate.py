@@ -22,10 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from coach.commands.run import LiveItem, LiveLoop  # noqa: E402
-from coach.core.exercises import load_exercise  # noqa: E402
-from coach.io.landmark_file import read_landmarks  # noqa: E402
-from coach.voice.prompts import RecordingSpeaker, Status  # noqa: E402
+from coach.commands.run import LiveItem, LiveLoop
+from coach.core.exercises import load_exercise
+from coach.io.landmark_file import read_landmarks
+from coach.voice.prompts import RecordingSpeaker, Status
 
 
 class MediaClock:
@@ -71,8 +71,10 @@ def main() -> None:
     print(f"  speaker busy:    {busy:.1f} s of {clock.now:.1f} s ({100 * busy / clock.now:.0f}%)")
     late = [r.started_at - r.cue.t for r in accepted if r.started_at is not None]
     if late:
-        print(f"  raised -> start: median {1000 * statistics.median(late):.0f} ms, "
-              f"max {1000 * max(late):.0f} ms")
+        print(
+            f"  raised -> start: median {1000 * statistics.median(late):.0f} ms, "
+            f"max {1000 * max(late):.0f} ms"
+        )
     holds = [r.started_at - r.cue.t for r in accepted if r.cue.key == "hold"]
     if holds:
         print(f"  'Hold it there' raised -> start: max {1000 * max(holds):.0f} ms (n={len(holds)})")

@@ -129,7 +129,7 @@ def test_stale_routine_cues_are_dropped_but_safety_cues_never_go_stale() -> None
 
 def test_a_routine_cue_whose_moment_passed_is_dropped_not_queued() -> None:
     q = PromptQueue()
-    count = q.offer(info("That's 1 on the right.", key="rep"), 0.0)
+    count = q.offer(info("Rep two of five", key="count"), 0.0)
     turn = q.offer(instruction("Now turn to your left", key="go"), 0.0)
     assert q.pop(0.9) is turn  # said first; the count may still follow within a second
     assert q.pop(1.1) is None  # ...but not later than that

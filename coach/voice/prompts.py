@@ -42,9 +42,9 @@ def is_advice(cue: Cue) -> bool:
     """Routine advice that may be skipped when the coach has just spoken (not moment cues)."""
     if cue.priority is Priority.SAFETY:
         return False
-    return cue.priority is Priority.INFO and cue.key != "rep" or cue.key.startswith(
-        ADVICE_PREFIXES
-    )
+    if cue.key.startswith(ADVICE_PREFIXES):
+        return True
+    return cue.priority is Priority.INFO and cue.key != "rep"
 
 
 def rank(cue: Cue) -> int:
