@@ -307,8 +307,8 @@ class LiveLoop:
         the first rep (the legs are then not checked), and say so."""
         if self._chair is None or CHAIR not in self.exercise.variants:
             return
-        if self.session.reps or self.session.current is not None:
-            self._chair = None  # too late to change the rules of a set under way
+        if self.session.reps:
+            self._chair = None  # too late to change the rules of a set with reps counted
             return
         if not self._chair.update(pose):
             return
@@ -319,8 +319,8 @@ class LiveLoop:
         self.session = Session(self.exercise)
         self.session.t0 = old.t0
         self.prompts = Prompts(self.exercise)
-        self.cue_editor = CueEditor()
-        text = "You are on a chair, so I switched to the chair twist: your legs are not checked."
+        self.cue_editor = CueEditor(placement_said=True)
+        text = "You're on a chair: switching to the chair twist."
         self.prompts.instruction = text
         self.speaker.say(Cue(text, Priority.INSTRUCTION, "variant", pose.t, 30))
 

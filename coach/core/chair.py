@@ -18,7 +18,7 @@ from coach.core.landmarks import INDEX, PoseFrame
 ANKLE_BELOW = (0.6, 1.6)  # ankles this far below the hips, in torso lengths
 KNEE_BELOW_MAX = 0.6  # knees no lower than this below the hips (standing is about 0.9)
 UPRIGHT_MIN = 0.8  # shoulders at least this far above the hips: sitting up, not lying
-SETTLE_S = 1.0  # a posture held this long is believed
+SETTLE_S = 0.5  # a posture held this long is believed
 
 
 def _mid(w: np.ndarray, base: str, frame: PoseFrame, min_vis: float) -> np.ndarray | None:

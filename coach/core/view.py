@@ -227,15 +227,35 @@ def overlay_state(
 
 class CueEditor:
     """Live wording on top of the session's cues: after the planned reps, each further rep is
-    said as extra ("2 more than planned: rest now") and "Set complete" is said once."""
+    said as extra ("2 more than planned: rest now") and "Set complete" is said once; once the
+    set is complete the coach stops coaching further reps (only safety and the extra count)."""
 
-    def __init__(self) -> None:
+    AFTER_DONE = frozenset({"done", "extra", "variant"})
+
+    def __init__(self, placement_said: bool = False) -> None:
         self._done_said = False
+        self._placement_said = placement_said  # a switch of variant does not repeat it
+
+    @staticmethod
+    def _side_done(session: Session) -> bool:
+        """Whether the side being worked (the attempt's, else the last rep's) has its reps."""
+        ex = session.exercise
+        if not ex.sided:
+            return session.done()
+        rep = session.current or (session.reps[-1] if session.reps else None)
+        if rep is None:
+            return False
+        good = sum(1 for r in session.reps if r.ok and r.side == rep.side)
+        if rep is not session.current:
+            good -= int(rep.ok)  # the rep just counted: its own words still apply
+        return good >= ex.reps_per_side
 
     def edit(self, session: Session, cues: list[Cue]) -> list[Cue]:
         ex = session.exercise
         out = []
         for cue in cues:
+            if cue.key == "placement" and self._placement_said:
+                continue
             if cue.key == "done":
                 if self._done_said:
                     continue
@@ -246,6 +266,12 @@ class CueEditor:
                 counts = extra_counts(session.reps, ex.reps_per_side, ex.sided)
                 n = counts[(last.side or "right") if ex.sided else "total"]
                 cue = Cue(extra_text(n), Priority.INSTRUCTION, "extra", cue.t, 0)
+            if (
+                self._side_done(session)
+                and cue.priority is not Priority.SAFETY
+                and cue.key not in self.AFTER_DONE
+            ):
+                continue
             out.append(cue)
         return out
 

@@ -30,9 +30,11 @@ KEY_WAIT_S = {"rep": 3.0}
 # a routine prompt and are dropped if they cannot start within TIMELY_WAIT_S.
 TIMELY_KEYS = frozenset({"hold"})
 TIMELY_WAIT_S = 0.5
+# Said once and worth hearing in full: a timely cue does not cut these off.
+NOT_CUT_KEYS = frozenset({"variant", "extra"})
 # A cue that makes a playing one moot cuts it off: once the set starts, where to put the camera
 # is old news.
-SUPERSEDES = frozenset({("go", "placement")})
+SUPERSEDES = frozenset({("go", "placement"), ("variant", "placement")})
 # Advice is not given within this long of the last routine prompt.
 ROUTINE_GAP_S = 4.0
 ADVICE_PREFIXES = ("form:", "over:", "short", "countdown")
@@ -173,9 +175,9 @@ class PromptQueue:
         head = self._heap[0][2].cue
         if head.priority is Priority.SAFETY:
             return True
-        if head.key in TIMELY_KEYS and current.cue.key not in TIMELY_KEYS:
+        if head.key in TIMELY_KEYS and current.cue.key not in TIMELY_KEYS | NOT_CUT_KEYS:
             return True
-        return (head.key, current.cue.key) in SUPERSEDES
+        return any((rec.cue.key, current.cue.key) in SUPERSEDES for _, _, rec in self._heap)
 
     def pending(self) -> list[PromptRecord]:
         return [rec for _, _, rec in sorted(self._heap, key=lambda item: item[:2])]
