@@ -218,6 +218,15 @@ def key_action(code: int | str | None) -> str | None:
     return None
 
 
+def urgent_texts(exercise: Exercise) -> list[str]:
+    """What may have to be said at once: the safety messages and "Hold it there."."""
+    from coach.core.events import MESSAGES, WARNING_TYPES
+
+    texts = [MESSAGES[k] for k in (*WARNING_TYPES, "lost_view") if k in MESSAGES]
+    texts += [rule.limit_cue for rule in exercise.angles if rule.limit_cue]
+    return [*texts, "Hold it there.", PAIN_MESSAGE]
+
+
 # ----- the loop -----------------------------------------------------------------------------
 @dataclass
 class LiveStats:
@@ -263,6 +272,9 @@ class LiveLoop:
         self._chair = ChairWatch() if auto_variant and variant is None else None
         self.pause = pause
         self.cue_editor = CueEditor()
+        prepare = getattr(speaker, "prepare", None)
+        if prepare is not None:
+            prepare(urgent_texts(exercise))
         self.feed = feed
         self.speaker = speaker
         self.estimator = estimator

@@ -83,6 +83,7 @@ class VoiceSpeaker:
         self._ready = threading.Event()
         self._tmp = tempfile.TemporaryDirectory(prefix="coach-voice-")
         self._cache: OrderedDict[str, Path] = OrderedDict()
+        self._to_render: list[str] = []
         self._player: Player | None = player
         self._thread = threading.Thread(target=self._run, name="coach-voice", daemon=True)
         self._thread.start()
@@ -108,6 +109,13 @@ class VoiceSpeaker:
             if self._closed:
                 return
             self._queue.offer(cue, self._clock())
+            self._cond.notify_all()
+
+    def prepare(self, texts: list[str]) -> None:
+        """Render these texts while idle, so a warning later starts without synthesis
+        (about 20-40 ms saved on the path from a safety event to the sound)."""
+        with self._cond:
+            self._to_render.extend(t for t in texts if t and t not in self._to_render)
             self._cond.notify_all()
 
     def flush(self, timeout_s: float = 5.0) -> bool:
@@ -154,6 +162,10 @@ class VoiceSpeaker:
         if synth is None:
             return
         while (rec := self._next()) is not None:
+            if isinstance(rec, str):  # idle: render ahead
+                with contextlib.suppress(Exception):
+                    self._render(synth, rec)
+                continue
             self._speak(synth, rec)
             with self._cond:
                 self._busy = False
@@ -174,13 +186,15 @@ class VoiceSpeaker:
         self._ready.set()
         return None if self._init_error is not None else synth
 
-    def _next(self) -> PromptRecord | None:
+    def _next(self) -> PromptRecord | str | None:
         with self._cond:
             while not self._closed:
                 rec = self._queue.pop(self._clock())
                 if rec is not None:
                     self._busy = True
                     return rec
+                if self._to_render:
+                    return self._to_render.pop(0)
                 self._cond.wait()
         return None
 
