@@ -269,7 +269,10 @@ class LiveLoop:
         self.exercise = exercise
         self.variant = variant
         self._base_exercise = exercise
-        self._chair = ChairWatch() if auto_variant and variant is None else None
+        floor = CHAIR in exercise.variants and (
+            exercise.with_variant(CHAIR).angles != exercise.angles  # not the chair variant yet
+        )
+        self._chair = ChairWatch() if auto_variant and variant is None and floor else None
         self.pause = pause
         self.cue_editor = CueEditor()
         prepare = getattr(speaker, "prepare", None)
