@@ -282,6 +282,11 @@ def test_gauges_move_to_the_left_when_the_person_stands_on_the_right():
     assert gauges_on_left(2, 1280, 720, 80, 600, 1.0, person_right)
     assert not gauges_on_left(2, 1280, 720, 80, 600, 1.0, person_left)
     assert not gauges_on_left(2, 1280, 720, 80, 600, 1.0, None)
+    # lying across the frame: the box is no help, the face decides (head on the left here)
+    lying = (60, 100, 1220, 500)
+    face = {"nose": (100, 300, 0.9), "left_ear": (110, 290, 0.9)}
+    feet = {f"j{i}": (1150, 150 + 10 * i, 0.9) for i in range(6)}
+    assert not gauges_on_left(2, 1280, 720, 80, 600, 1.0, lying, {**face, **feet})
 
 
 class SlowEstimator:

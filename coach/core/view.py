@@ -207,7 +207,7 @@ def overlay_state(
     rep = session.current
     ex = session.exercise
     return OverlayState(
-        exercise_name=ex.name if not variant else f"{ex.name} · {variant}",
+        exercise_name=ex.name if not variant else f"{ex.name} · {variant} variant",
         phase=session.phase.value,
         phase_text=phase_text(session, side, pose),
         side=side,

@@ -233,16 +233,38 @@ def overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> int:
     return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
+HEAD_POINTS = ("nose", "left_eye", "right_eye", "left_ear", "right_ear", "mouth_left")
+HEAD_WEIGHT = 8  # covering the face (which the head-lift gauge measures) is worst
+
+
+def covered(boxes: list[tuple], points: dict[str, tuple]) -> int:
+    """How much of the person the boxes hide: joints inside them, the head counting most."""
+    score = 0
+    for name, (x, y, _vis) in points.items():
+        if any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes):
+            score += HEAD_WEIGHT if name in HEAD_POINTS else 1
+    return score
+
+
 def gauges_on_left(
-    n: int, w: int, h: int, top: int, bottom: int, s: float, person: tuple | None
+    n: int,
+    w: int,
+    h: int,
+    top: int,
+    bottom: int,
+    s: float,
+    person: tuple | None,
+    points: dict[str, tuple] | None = None,
 ) -> bool:
-    """Put the gauge column on whichever side covers less of the person (right on a tie)."""
-    if person is None or n == 0:
+    """Put the gauge column on whichever side hides less of the person (right on a tie):
+    by joints covered (the head most) where the joints are known, else by box overlap."""
+    if n == 0 or (person is None and not points):
         return False
-    cover = [
-        sum(overlap(b, person) for b in gauge_boxes(n, w, h, top, bottom, s, left))
-        for left in (False, True)
-    ]
+    sides = [gauge_boxes(n, w, h, top, bottom, s, left) for left in (False, True)]
+    if points:
+        cover = [covered(boxes, points) for boxes in sides]
+    else:
+        cover = [sum(overlap(b, person) for b in boxes) for boxes in sides]  # type: ignore[arg-type]
     return cover[1] < cover[0]
 
 
@@ -487,7 +509,8 @@ def draw_overlay(
     h, w = img.shape[:2]
     g_top, g_bottom = top + px(12 * s), bottom - px(10 * s)
     person = person_box(pose_frame, w, h, mirror)
-    left = gauges_on_left(len(state.gauges), w, h, g_top, g_bottom, s, person)
+    points = image_points(pose_frame, w, h, mirror) if pose_frame is not None else None
+    left = gauges_on_left(len(state.gauges), w, h, g_top, g_bottom, s, person, points)
     draw_hold(img, state, top, s, right=left)
     boxes = gauge_boxes(len(state.gauges), w, h, g_top, g_bottom, s, left)
     for g, box in zip(state.gauges, boxes, strict=True):
