@@ -36,6 +36,7 @@ from coach.voice.prompts import Speaker
 
 CAMERA_GIVE_UP_S = 60.0
 PAIN_SHOW_S = 8.0  # the pain-stop advice stays on screen this long, or until a key
+PAIN_SPEECH_S = 30.0  # the advice takes about 10 s to say at 150 words a minute
 KEYS_TEXT = "p or space: stop for pain · q: quit · r: restart"
 CHAIR = "chair"
 
@@ -392,6 +393,7 @@ class LiveLoop:
                 self._pain_stop(item.t)
                 ended_by = "pain"
                 self._pain_screen(item.t)
+                self.speaker.flush(timeout_s=PAIN_SPEECH_S)  # the advice, said in full
                 break
             if action == "quit":
                 ended_by = "quit"
@@ -419,7 +421,10 @@ class LiveLoop:
     def _pain_screen(self, t: float) -> None:
         """Keep the pain-stop advice on screen until a key or PAIN_SHOW_S pass (it is also
         spoken in full: the speaker is flushed before exit, and printed)."""
-        print(f"coach: {PAIN_MESSAGE}", file=sys.stderr, flush=True)
+        from coach.voice.prompts import PrintSpeaker
+
+        if not isinstance(self.speaker, PrintSpeaker):  # a printing speaker showed it already
+            print(f"coach: {PAIN_MESSAGE}", file=sys.stderr, flush=True)
         if self.window is None or getattr(self, "_last_image", None) is None:
             return
         from coach.ui.overlay import draw_overlay, draw_pain_stop
