@@ -173,8 +173,8 @@ def with_poses(
 # ----- keys ---------------------------------------------------------------------------------
 class StdinKeys:
     """Controls from standard input, a terminal or a pipe: p (pain), q (quit) or r (restart)
-    and Enter. A blank line (just Enter, or a space) is the pain stop too, like the space key
-    in the window: in doubt, stop."""
+    and Enter. A line of just a space is the pain stop too, like the space key in the window;
+    a bare Enter does nothing."""
 
     def __init__(self, stream: Any = None) -> None:
         self._q: queue.Queue[str] = queue.Queue()
