@@ -133,6 +133,15 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--max-seconds", type=float, default=None, help="end the session after this many seconds"
     )
+    p.add_argument(
+        "--mirror",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show the picture mirrored (default: a camera is mirrored, a --source file is not)",
+    )
+    p.add_argument(
+        "--verbose", action="store_true", help="show the pose library's own log lines too"
+    )
     _history_flags(p)
 
 

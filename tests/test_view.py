@@ -8,7 +8,7 @@ from coach.core.cues import Cue, Priority
 from coach.core.events import Event
 from coach.core.exercises import load_exercise
 from coach.core.session import Phase, Sample, Session, StepResult
-from coach.core.view import WARNING_MIN_S, Prompts, gauge_axis, overlay_state
+from coach.core.view import WARNING_AFTER_S, Prompts, gauge_axis, overlay_state
 
 
 def feed(session: Session, t0: float, t1: float, values: dict[str, float], fps: float = 30.0):
@@ -96,10 +96,12 @@ def test_warning_stays_while_open_and_for_a_minimum_after() -> None:
     ev = Event("too_fast", 1.0, 1.0, "hip_flexion", 200.0, 120.0, "Slow down.")
     assert prompts.update(1.0, StepResult(opened=[ev]))[1] == "Slow down."
     assert prompts.update(5.0, StepResult())[1] == "Slow down."  # still open
-    assert prompts.update(5.1, StepResult(closed=[ev]))[1] is None  # closed, min time passed
-    prompts.update(6.0, StepResult(opened=[ev]))
+    assert prompts.update(5.1, StepResult(closed=[ev]))[1] == "Slow down."  # just closed
+    assert prompts.update(5.1 + WARNING_AFTER_S - 0.01, StepResult())[1] == "Slow down."
+    assert prompts.update(5.1 + WARNING_AFTER_S + 0.01, StepResult())[1] is None
+    prompts.update(6.0, StepResult(opened=[ev]))  # a 0.1 s jolt: up 1.5 s after, not 2.5 s
     assert prompts.update(6.1, StepResult(closed=[ev]))[1] == "Slow down."
-    assert prompts.update(6.0 + WARNING_MIN_S + 0.01, StepResult())[1] is None
+    assert prompts.update(6.1 + WARNING_AFTER_S + 0.01, StepResult())[1] is None
 
 
 def test_instruction_follows_cues_but_not_safety_ones() -> None:

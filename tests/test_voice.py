@@ -85,9 +85,9 @@ def test_cooldown_is_per_key() -> None:
 
 
 def test_newer_cue_supersedes_a_pending_one_with_the_same_key() -> None:
-    q = PromptQueue()
-    old = q.offer(info("Five more seconds", key="hold", cooldown_s=0.0), 0.0)
-    new = q.offer(info("Four more seconds", key="hold", cooldown_s=0.0), 1.0)
+    q = PromptQueue(routine_gap_s=0.0)
+    old = q.offer(info("Five more seconds", key="count", cooldown_s=0.0), 0.0)
+    new = q.offer(info("Four more seconds", key="count", cooldown_s=0.0), 1.0)
     assert (old.status, old.reason) == (Status.DROPPED, "superseded")
     assert q.pending() == [new]
 
@@ -127,6 +127,47 @@ def test_stale_routine_cues_are_dropped_but_safety_cues_never_go_stale() -> None
     assert q.offer(info(), 5.0).status is Status.QUEUED  # its key was freed
 
 
+def test_a_routine_cue_whose_moment_passed_is_dropped_not_queued() -> None:
+    q = PromptQueue()
+    count = q.offer(info("Rep two of five", key="count"), 0.0)
+    turn = q.offer(instruction("Now turn to your left", key="go"), 0.0)
+    assert q.pop(0.9) is turn  # said first; the count may still follow within a second
+    assert q.pop(1.1) is None  # ...but not later than that
+    assert (count.status, count.reason) == (Status.DROPPED, "stale")
+    late = q.offer(instruction("Now turn to your left", key="go2"), 5.0)
+    assert q.pop(7.01) is None and late.reason == "stale"
+
+
+def test_advice_waits_a_few_seconds_after_any_routine_prompt_but_moments_do_not() -> None:
+    q = PromptQueue(routine_gap_s=4.0)
+    assert q.offer(instruction("Hold it there.", key="hold"), 0.0).status is Status.QUEUED
+    look = q.offer(info("Look behind you", key="form:head"), 0.1)
+    assert (look.status, look.reason) == (Status.DROPPED, "too soon")
+    far = q.offer(instruction("That is far enough", key="over:trunk"), 3.9)
+    assert far.status is Status.DROPPED  # advice, even at instruction priority
+    assert q.offer(instruction("Well done", key="hold_done"), 3.95).status is Status.QUEUED
+    assert q.offer(info("Look behind you", key="form:head"), 8.0).status is Status.QUEUED
+    assert q.offer(safety(), 8.1).status is Status.QUEUED  # safety is never held back
+
+
+def test_hold_it_there_cuts_off_routine_talk_but_not_a_warning() -> None:
+    q = PromptQueue()
+    talk = q.offer(info("Look behind you", key="form:head"), 0.0)
+    q.start(q.pop(0.0) or talk, 0.0)
+    q.offer(instruction("Turn a little", key="short"), 0.1)
+    q.offer(instruction("Hold it there.", key="hold"), 0.2)
+    assert q.should_preempt(talk)
+    q.preempt(talk, 0.2)
+    said = q.pop(0.2)
+    assert said is not None and said.cue.key == "hold"  # before the older instruction
+    q2 = PromptQueue()
+    warning = q2.offer(safety(), 0.0)
+    q2.start(q2.pop(0.0) or warning, 0.0)
+    hold = q2.offer(instruction("Hold it there.", key="hold"), 0.1)
+    assert not q2.should_preempt(warning)
+    assert q2.pop(0.7) is None and hold.reason == "stale"  # 0.6 s late: moment passed
+
+
 def test_drop_pending_marks_every_waiting_cue() -> None:
     q = PromptQueue()
     recs = [q.offer(info(key="a"), 0.0), q.offer(instruction(key="b"), 0.0)]
@@ -144,7 +185,8 @@ def fixed(duration_s: float) -> Callable[[Cue], float]:
 
 def test_recording_speaker_plays_queued_cues_back_to_back_in_priority_order() -> None:
     clock = FakeClock(0.0)
-    sp = RecordingSpeaker(clock, duration_s=fixed(2.0))
+    waits = {Priority.INSTRUCTION: 5.0, Priority.INFO: 5.0}
+    sp = RecordingSpeaker(clock, duration_s=fixed(2.0), max_wait_s=waits, routine_gap_s=0.0)
     sp.say(instruction("Twist to the right"))
     clock.advance(0.5)
     sp.say(info("Rep one"))
@@ -189,13 +231,13 @@ def test_recording_speaker_applies_cooldowns_on_its_clock() -> None:
 
 def test_recording_speaker_flush_plays_out_and_close_drops_the_rest() -> None:
     clock = FakeClock(0.0)
-    sp = RecordingSpeaker(clock, duration_s=fixed(1.0))
+    sp = RecordingSpeaker(clock, duration_s=fixed(1.0), routine_gap_s=0.0)
     sp.say(instruction())
     sp.say(info())
     assert sp.flush()
     assert sp.texts() == ["Twist to the right", "Rep two of five"]
 
-    sp2 = RecordingSpeaker(clock, duration_s=fixed(1.0))
+    sp2 = RecordingSpeaker(clock, duration_s=fixed(1.0), routine_gap_s=0.0)
     sp2.say(instruction())
     sp2.say(info())
     sp2.close()
@@ -300,7 +342,7 @@ def test_voice_speaker_safety_cue_kills_the_playing_routine_prompt() -> None:
 
 
 def test_voice_speaker_say_never_blocks_and_finishes_in_order() -> None:
-    sp, synth = make_voice(SpyPlayer(0.05))
+    sp, synth = make_voice(SpyPlayer(0.05), routine_gap_s=0.0)
     try:
         t0 = time.monotonic()
         sp.say(info("one", key="1"))

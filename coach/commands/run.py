@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import math
+import os
 import queue
 import signal
 import sqlite3
@@ -25,16 +26,22 @@ from typing import Any, Protocol, TextIO
 
 import numpy as np
 
+from coach.core.chair import ChairWatch
 from coach.core.cues import Cue, Priority
+from coach.core.events import PAIN_MESSAGE
 from coach.core.exercises import Exercise, load_exercise
 from coach.core.landmarks import PoseFrame
 from coach.core.report import build_report, nothing_to_judge, text_summary, write_json
 from coach.core.session import Session
-from coach.core.view import Prompts, overlay_state
+from coach.core.view import CueEditor, Prompts, overlay_state
 from coach.errors import EXIT_NOTHING, CoachError, os_cause, write_error
 from coach.voice.prompts import Speaker
 
 CAMERA_GIVE_UP_S = 60.0
+PAIN_SHOW_S = 8.0  # the pain-stop advice stays on screen this long, or until a key
+PAIN_SPEECH_S = 30.0  # the advice takes about 10 s to say at 150 words a minute
+KEYS_TEXT = "p or space: stop for pain · q: quit · r: restart"
+CHAIR = "chair"
 
 Clock = Callable[[], float]
 
@@ -117,19 +124,77 @@ def camera_feed(camera: Any, clock: Clock = time.monotonic) -> Iterator[LiveItem
         yield LiveItem(t, image=image)
 
 
+def with_poses(
+    feed: Iterator[LiveItem], estimator: Estimator | None
+) -> Iterator[tuple[LiveItem, PoseFrame | None]]:
+    """Items with their poses. With an estimator, reading and pose estimation run on a worker
+    thread one frame ahead, so frame n+1 is posed while frame n is judged, drawn and shown
+    (MediaPipe and OpenCV release the GIL). At most one posed frame waits: no backlog."""
+    if estimator is None:
+        for item in feed:
+            yield item, item.pose
+        return
+    out: queue.Queue[tuple[LiveItem, PoseFrame | None] | BaseException | None] = queue.Queue(1)
+    stop = threading.Event()
+
+    def put(x: tuple[LiveItem, PoseFrame | None] | BaseException | None) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(x, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for item in feed:
+                pose = item.pose
+                if pose is None and item.image is not None:
+                    pose = estimator.estimate(item.image, item.t)
+                if not put((item, pose)):
+                    return
+            put(None)
+        except BaseException as exc:  # handed to the main thread, raised there
+            put(exc)
+
+    worker = threading.Thread(target=work, daemon=True, name="coach-pose")
+    worker.start()
+    try:
+        while True:
+            got = out.get()
+            if got is None:
+                return
+            if isinstance(got, BaseException):
+                raise got
+            yield got
+    finally:
+        stop.set()
+        worker.join(timeout=5.0)
+
+
 # ----- keys ---------------------------------------------------------------------------------
 class StdinKeys:
-    """Headless controls: type p (pain), q (quit) or r (restart) and Enter."""
+    """Controls from standard input, a terminal or a pipe: p (pain), q (quit) or r (restart)
+    and Enter. A line of just a space is the pain stop too, like the space key in the window;
+    a bare Enter does nothing."""
 
-    def __init__(self) -> None:
+    def __init__(self, stream: Any = None) -> None:
         self._q: queue.Queue[str] = queue.Queue()
-        if sys.stdin is not None and sys.stdin.isatty():
+        self._stream = sys.stdin if stream is None else stream
+        if self._stream is not None and not self._stream.closed:
             threading.Thread(target=self._read, daemon=True, name="coach-keys").start()
 
     def _read(self) -> None:
-        for line in sys.stdin:
-            if line.strip():
-                self._q.put(line.strip()[0].lower())
+        try:
+            for line in self._stream:
+                text = line.strip().lower()
+                if text:
+                    self._q.put(text[0])
+                elif line.startswith(" "):
+                    self._q.put(" ")
+        except (OSError, ValueError):  # stdin closed under us: no more keys
+            return
 
     def __call__(self, t: float) -> str | None:
         try:
@@ -155,6 +220,15 @@ def key_action(code: int | str | None) -> str | None:
     if code == "r":
         return "restart"
     return None
+
+
+def urgent_texts(exercise: Exercise) -> list[str]:
+    """What may have to be said at once: the safety messages and "Hold it there."."""
+    from coach.core.events import MESSAGES, WARNING_TYPES
+
+    texts = [MESSAGES[k] for k in (*WARNING_TYPES, "lost_view") if k in MESSAGES]
+    texts += [rule.limit_cue for rule in exercise.angles if rule.limit_cue]
+    return [*texts, "Hold it there.", PAIN_MESSAGE]
 
 
 # ----- the loop -----------------------------------------------------------------------------
@@ -192,8 +266,22 @@ class LiveLoop:
         clock: Clock = time.monotonic,
         max_seconds: float | None = None,
         mirror: bool = True,
+        variant: str | None = None,
+        auto_variant: bool = True,
+        pause: Callable[[float], None] = time.sleep,
     ) -> None:
         self.exercise = exercise
+        self.variant = variant
+        self._base_exercise = exercise
+        floor = CHAIR in exercise.variants and (
+            exercise.with_variant(CHAIR).angles != exercise.angles  # not the chair variant yet
+        )
+        self._chair = ChairWatch() if auto_variant and variant is None and floor else None
+        self.pause = pause
+        self.cue_editor = CueEditor()
+        prepare = getattr(speaker, "prepare", None)
+        if prepare is not None:
+            prepare(urgent_texts(exercise))
         self.feed = feed
         self.speaker = speaker
         self.estimator = estimator
@@ -216,14 +304,46 @@ class LiveLoop:
     def warning_text(self, t: float) -> str | None:
         return self.prompts.warning(t)
 
+    def state(self, t: float, pose: PoseFrame | None):  # -> OverlayState
+        return overlay_state(
+            self.session,
+            self.prompts.instruction,
+            self.warning_text(t),
+            mirrored=self.mirror,
+            pose=pose,
+            variant=self.variant,
+        )
+
     def _draw(self, item: LiveItem, pose: PoseFrame | None) -> int | None:
         if self.window is None or item.image is None:
             return None
         from coach.ui.overlay import draw_overlay
 
-        state = overlay_state(self.session, self.prompts.instruction, self.warning_text(item.t))
-        image = draw_overlay(item.image, pose, state, mirror=self.mirror)
+        image = draw_overlay(item.image, pose, self.state(item.t, pose), mirror=self.mirror)
+        self._last_image = (item.image, pose)
         return self.window.show(image)
+
+    def _maybe_chair(self, pose: PoseFrame) -> None:
+        """A person on a chair doing the floor twist: switch to its chair variant, once, before
+        the first rep (the legs are then not checked), and say so."""
+        if self._chair is None or CHAIR not in self.exercise.variants:
+            return
+        if self.session.reps:
+            self._chair = None  # too late to change the rules of a set with reps counted
+            return
+        if not self._chair.update(pose):
+            return
+        self._chair = None
+        self.variant = CHAIR
+        self.exercise = self._base_exercise.with_variant(CHAIR)
+        old = self.session
+        self.session = Session(self.exercise)
+        self.session.t0 = old.t0
+        self.prompts = Prompts(self.exercise)
+        self.cue_editor = CueEditor(placement_said=True)
+        text = "You're on a chair: switching to the chair twist."
+        self.prompts.instruction = text
+        self.speaker.say(Cue(text, Priority.INSTRUCTION, "variant", pose.t, 30))
 
     def _camera_lost(self, item: LiveItem) -> bool:
         """Pause on a lost camera; True when it has been gone too long to wait for."""
@@ -245,7 +365,7 @@ class LiveLoop:
         started = self.clock()
         t_first: float | None = None
         ended_by, partial = "end", None
-        for item in self.feed:
+        for item, pose in with_poses(self.feed, self.estimator):
             if self.stop_requested:
                 ended_by = "signal"
                 break
@@ -266,13 +386,12 @@ class LiveLoop:
                     )
                 )
             t_first = item.t if t_first is None else t_first
-            pose = item.pose
-            if pose is None and item.image is not None and self.estimator is not None:
-                pose = self.estimator.estimate(item.image, item.t)
             if pose is None:
                 pose = PoseFrame(item.t)
             self.poses.append(pose)
+            self._maybe_chair(pose)
             result = self.session.step(pose)
+            result.cues[:] = self.cue_editor.edit(self.session, result.cues)
             self.prompts.update(item.t, result)
             self._say(result.cues)
             stats.frames += 1
@@ -283,13 +402,16 @@ class LiveLoop:
             if action == "pain":
                 self._pain_stop(item.t)
                 ended_by = "pain"
+                self._pain_screen(item.t)
+                self.speaker.flush(timeout_s=PAIN_SPEECH_S)  # the advice, said in full
                 break
             if action == "quit":
                 ended_by = "quit"
                 break
-            if action == "restart":
+            if action == "restart":  # the same exercise and variant (a chair stays a chair)
                 self.session = Session(self.exercise)
                 self.prompts = Prompts(self.exercise)
+                self.cue_editor = CueEditor()
                 self._say(
                     [Cue("Starting the set again.", Priority.INSTRUCTION, "restart", item.t, 2)]
                 )
@@ -306,20 +428,81 @@ class LiveLoop:
         self.prompts.update(t, result)
         self._say(result.cues)
 
+    def _pain_screen(self, t: float) -> None:
+        """Keep the pain-stop advice on screen until a key or PAIN_SHOW_S pass (it is also
+        spoken in full: the speaker is flushed before exit, and printed)."""
+        from coach.voice.prompts import PrintSpeaker
+
+        if not isinstance(self.speaker, PrintSpeaker):  # a printing speaker showed it already
+            print(f"coach: {PAIN_MESSAGE}", file=sys.stderr, flush=True)
+        if self.window is None or getattr(self, "_last_image", None) is None:
+            return
+        from coach.ui.overlay import draw_overlay, draw_pain_stop
+
+        image, pose = self._last_image
+        state = self.state(t, pose)
+        shown = draw_pain_stop(draw_overlay(image, pose, state, mirror=self.mirror), PAIN_MESSAGE)
+        until = self.clock() + PAIN_SHOW_S
+        while self.clock() < until:
+            if self.window.show(shown) is not None:
+                break
+            self.pause(0.05)
+
 
 # ----- the command --------------------------------------------------------------------------
+def window_size(
+    screen: tuple[int, int] | None, aspect: float = 16 / 9, want: tuple[int, int] = (1280, 720)
+) -> tuple[int, int]:
+    """A window of `want` size, or most (90%) of a smaller screen, keeping the aspect."""
+    w, h = want
+    if screen is not None and screen[0] > 0 and screen[1] > 0:
+        w, h = min(w, int(screen[0] * 0.9)), min(h, int(screen[1] * 0.9))
+    if w / h > aspect:
+        w = int(h * aspect)
+    else:
+        h = int(w / aspect)
+    return max(320, w), max(180, h)
+
+
+def screen_size() -> tuple[int, int] | None:
+    """The X screen's size where xdpyinfo or tkinter can tell, else None."""
+    import shutil
+    import subprocess
+
+    if shutil.which("xdpyinfo"):
+        try:
+            text = subprocess.run(["xdpyinfo"], capture_output=True, text=True, timeout=2.0).stdout
+        except (OSError, subprocess.SubprocessError):
+            text = ""
+        for line in text.splitlines():
+            if "dimensions:" in line:
+                w, _, h = line.split()[1].partition("x")
+                if w.isdigit() and h.isdigit():
+                    return int(w), int(h)
+    return None
+
+
 class CvWindow:
-    """An OpenCV window; only made where a display exists (imshow aborts without one)."""
+    """An OpenCV window; only made where a display exists (imshow aborts without one).
+
+    Opens at 1280x720 or most of a smaller screen, resizable, keeping the picture's aspect.
+    """
 
     NAME = "coach — p/space: pain stop, q: quit, r: restart"
 
-    def __init__(self) -> None:
+    def __init__(self, screen: tuple[int, int] | None = None) -> None:
         import cv2
 
         self._cv2 = cv2
-        cv2.namedWindow(self.NAME, cv2.WINDOW_NORMAL)
+        self._screen = screen
+        self._sized = False
+        cv2.namedWindow(self.NAME, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO)
 
     def show(self, image: np.ndarray) -> int | None:
+        if not self._sized:  # sized to the first picture's aspect
+            self._sized = True
+            h, w = image.shape[:2]
+            self._cv2.resizeWindow(self.NAME, *window_size(self._screen, w / h))
         self._cv2.imshow(self.NAME, image)
         code = self._cv2.waitKey(1)
         return None if code < 0 else code
@@ -335,12 +518,21 @@ def _make_window(no_window: bool) -> Window | None:
 
     if not display_available():
         print(
-            "coach: no display found — running without a window (as with --no-window); "
-            "type p + Enter to stop for pain, q + Enter to quit",
+            "coach: no display found — running without a window (as with --no-window)",
             file=sys.stderr,
         )
         return None
-    return CvWindow()
+    return CvWindow(screen_size())
+
+
+def print_keys(window: bool) -> None:
+    """The controls, printed at the start in every mode."""
+    where = (
+        "in the window, or type the letter and Enter here"
+        if window
+        else ("type the letter and Enter here")
+    )
+    print(f"coach: keys — {KEYS_TEXT} ({where})", file=sys.stderr, flush=True)
 
 
 def _gate(args: argparse.Namespace, exercise: Exercise, speaker: Speaker) -> bool:
@@ -372,12 +564,44 @@ def local_now() -> datetime:
     return datetime.now().astimezone()
 
 
+@contextlib.contextmanager
+def native_logs_hidden(verbose: bool) -> Iterator[None]:
+    """Keep the pose library's native log lines (TFLite delegate, absl, feedback manager) out
+    of the terminal: C++ writes to descriptor 2, so that goes to the null device while
+    Python's own stderr (our one-line messages) keeps the terminal."""
+    if verbose:
+        yield
+        return
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    old = sys.stderr
+    sys.stderr = os.fdopen(os.dup(saved), "w", buffering=1, encoding="utf-8", errors="replace")
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), fd)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, fd)
+        os.close(saved)
+        sys.stderr.close()
+        sys.stderr = old
+
+
 def run_command(args: argparse.Namespace) -> int:
-    if args.json != "-":
-        return _run_command(args, None)
-    real_stdout = sys.stdout
-    with contextlib.redirect_stdout(sys.stderr):  # standard output carries the JSON alone
-        return _run_command(args, real_stdout)
+    with native_logs_hidden(getattr(args, "verbose", False)):
+        if args.json != "-":
+            return _run_command(args, None)
+        real_stdout = sys.stdout
+        with contextlib.redirect_stdout(sys.stderr):  # standard output carries the JSON alone
+            return _run_command(args, real_stdout)
 
 
 def _run_command(args: argparse.Namespace, json_stdout: TextIO | None) -> int:
@@ -404,6 +628,8 @@ def _run_command(args: argparse.Namespace, json_stdout: TextIO | None) -> int:
 
             estimator = PoseEstimator(model_path=args.model)
         window = _make_window(args.no_window)
+        print_keys(window is not None)
+        mirror = args.source is None if getattr(args, "mirror", None) is None else args.mirror
         started_at = local_now()
         warnings, recorder = _start_history(args, exercise, started_at)
         loop = LiveLoop(
@@ -414,6 +640,8 @@ def _run_command(args: argparse.Namespace, json_stdout: TextIO | None) -> int:
             window=window,
             keys=StdinKeys(),
             max_seconds=args.max_seconds,
+            mirror=mirror,
+            variant=args.variant,
         )
         if recorder is not None:
             loop.on_step = LivePersist(recorder, args.source or f"camera {args.camera}")

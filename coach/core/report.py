@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from coach.core.events import WARNING_TYPES
+from coach.core.extra import extra_flags
 from coach.core.session import SIDES, Session
 
 # The report names its own format; `version` goes up when a key changes meaning (keys are only
@@ -62,9 +63,15 @@ def _verdict(session: Session, counts: Counter[str]) -> tuple[str, list[str]]:
             reasons.append(f"fewer good reps than the {need} planned ({len(ok)})")
     if counts["lost_view"]:
         reasons.append(f"out of view {counts['lost_view']} time(s)")
+    extra = sum(extra_flags(session.reps, ex.reps_per_side, ex.sided))
+    if extra:
+        reasons.append(
+            f"{extra} rep(s) more than the {ex.reps_per_side} planned"
+            f"{' per side' if ex.sided else ''}: more is not better, rest before the next set"
+        )
     if not reasons:
         return "good", ["every rep reached the target and was held, with no safety warnings"]
-    safety = counts["overextension"] + counts["too_fast"] + counts["jerky"]
+    safety = counts["overextension"] + counts["too_fast"] + counts["jerky"] + extra
     return ("caution" if safety else "needs_work"), reasons
 
 
@@ -77,6 +84,7 @@ def build_report(
     events = [e.to_dict() for e in session.events]
     counts: Counter[str] = Counter(e["type"] for e in events)
     verdict, reasons = _verdict(session, counts)
+    extras = extra_flags(session.reps, ex.reps_per_side, ex.sided)
     per_side: dict[str, Any]
     if ex.sided:
         per_side = {s: {"reps": 0, "ok": 0, "hold_s": 0.0} for s in SIDES}
@@ -103,12 +111,15 @@ def build_report(
         "duration_s": round(duration, 3),
         "frames": session.frames,
         "frames_with_pose": session.frames_with_pose,
-        "reps": [r.to_dict() for r in session.reps],
+        "reps": [
+            {**r.to_dict(), "extra": extra} for r, extra in zip(session.reps, extras, strict=True)
+        ],
         "events": events,
         "summary": {
             "sides": per_side,
             "reps_total": len(session.reps),
             "reps_ok": sum(r.ok for r in session.reps),
+            "extra_reps": sum(extras),  # reps past the planned good reps on their side
             "target_reps_per_side": ex.reps_per_side,
             "target_hold_s": ex.hold_s,
             "time_in_range_s": round(session.time_in_range_s, 2),
@@ -198,6 +209,7 @@ def text_summary(report: dict[str, Any]) -> str:
         peaks = ", ".join(f"{k} {v:.0f}°" for k, v in rep["peak_deg"].items())
         side = f" {rep['side']}" if rep["side"] else ""
         mark = "ok" if rep["ok"] else "short" if rep["hold_s"] < rep["target_hold_s"] else "check"
+        mark += ", extra" if rep.get("extra") else ""
         lines.append(
             f"    {i}.{side} {_fmt_s(rep['start_s'])}-{_fmt_s(rep['end_s'])} "
             f"held {rep['hold_s']:.1f}/{rep['target_hold_s']:.0f}s [{mark}] {peaks}"

@@ -7,15 +7,18 @@ an OverlayState looks, never what it says.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from coach.core.angles import uses_lead
-from coach.core.cues import Priority
+from coach.core.cues import Cue, Priority
 from coach.core.events import WARNING_TYPES
 from coach.core.exercises import AngleRule, Exercise
+from coach.core.extra import extra_counts, extra_flags, extra_text
+from coach.core.landmarks import INDEX, PoseFrame
 from coach.core.session import Phase, Sample, Session, StepResult
 
-WARNING_MIN_S = 2.5  # a warning stays up at least this long, so it can be read
+WARNING_AFTER_S = 1.5  # a warning stays up while its condition holds and this long after
+WARNING_MIN_S = WARNING_AFTER_S  # old name
 INSTRUCTION_MIN_S = 1.5  # a routine prompt is not replaced sooner than this
 
 ATTEMPT_PHASES = (Phase.MOVING_IN.value, Phase.HOLDING.value, Phase.RELEASING.value)
@@ -71,6 +74,8 @@ class OverlayState:
     gauges: tuple[Gauge, ...]
     mirrored: bool = False
     done: bool = False
+    extra: dict[str, int] = field(default_factory=dict)  # reps past the plan, per side
+    variant: str | None = None  # e.g. "chair", shown in the title
 
     @property
     def holding(self) -> bool:
@@ -137,24 +142,74 @@ def rep_counts(session: Session) -> dict[str, int]:
     return {"total": len(session.reps)}
 
 
-def phase_text(session: Session, side: str | None) -> str:
+PART_WORDS = {
+    "shoulder": "shoulders",
+    "hip": "hips",
+    "knee": "knees",
+    "ankle": "ankles",
+    "ear": "head",
+    "nose": "head",
+    "elbow": "elbows",
+    "wrist": "hands",
+    "heel": "feet",
+    "foot_index": "feet",
+}
+
+
+def _base(name: str) -> str:
+    for prefix in ("{lead}_", "{trail}_", "mid_", "left_", "right_"):
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+def setup_hint(session: Session, pose: PoseFrame | None) -> str:
+    """What keeps the set from starting, in words: nobody seen, or which parts are hidden."""
+    if pose is None or not pose.has_pose:
+        return "Get into view"
+    rule = session.driver
+    missing: list[str] = []
+    for point in rule.points:
+        base = _base(point)
+        names = [f"left_{base}", f"right_{base}"] if f"left_{base}" in INDEX else [base]
+        names = [n for n in names if n in INDEX]
+        either = point.startswith(("{", "mid_")) or len(names) == 1
+        seen = [pose.seen(INDEX[n], rule.min_visibility) for n in names]
+        if (not any(seen)) if either else (not all(seen)):
+            word = PART_WORDS.get(base, base.replace("_", " "))
+            if word not in missing:
+                missing.append(word)
+    if not missing:
+        return "Hold still a moment"
+    return "Show your " + " and ".join(missing[:2])
+
+
+def phase_text(session: Session, side: str | None, pose: PoseFrame | None = None) -> str:
     if session.phase is Phase.MOVING_IN and side is not None:
         return f"Turn to your {side}"
     if session.phase is Phase.RESTING and session.done():
         return "Set complete"
+    if session.phase is Phase.SETUP and pose is not None:
+        return setup_hint(session, pose)
     return PHASE_TEXT[session.phase]
 
 
 def overlay_state(
-    session: Session, instruction: str, warning: str | None, mirrored: bool = False
+    session: Session,
+    instruction: str,
+    warning: str | None,
+    mirrored: bool = False,
+    pose: PoseFrame | None = None,
+    variant: str | None = None,
 ) -> OverlayState:
-    """The overlay's content for the session's latest moment."""
+    """The overlay's content for the session's latest moment (`pose` names what is hidden)."""
     side = display_side(session, session.last_sample)
     rep = session.current
+    ex = session.exercise
     return OverlayState(
-        exercise_name=session.exercise.name,
+        exercise_name=ex.name if not variant else f"{ex.name} · {variant} variant",
         phase=session.phase.value,
-        phase_text=phase_text(session, side),
+        phase_text=phase_text(session, side, pose),
         side=side,
         instruction=instruction,
         warning=warning,
@@ -165,13 +220,67 @@ def overlay_state(
         gauges=gauges(session),
         mirrored=mirrored,
         done=session.done(),
+        extra={k: v for k, v in extra_counts(session.reps, ex.reps_per_side, ex.sided).items()},
+        variant=variant,
     )
+
+
+class CueEditor:
+    """Live wording on top of the session's cues: after the planned reps, each further rep is
+    said as extra ("2 more than planned: rest now") and "Set complete" is said once; once the
+    set is complete the coach stops coaching further reps (only safety and the extra count)."""
+
+    AFTER_DONE = frozenset({"done", "extra", "variant"})
+
+    def __init__(self, placement_said: bool = False) -> None:
+        self._done_said = False
+        self._placement_said = placement_said  # a switch of variant does not repeat it
+
+    @staticmethod
+    def _side_done(session: Session) -> bool:
+        """Whether the side being worked (the attempt's, else the last rep's) has its reps."""
+        ex = session.exercise
+        if not ex.sided:
+            return session.done()
+        rep = session.current or (session.reps[-1] if session.reps else None)
+        if rep is None:
+            return False
+        good = sum(1 for r in session.reps if r.ok and r.side == rep.side)
+        if rep is not session.current:
+            good -= int(rep.ok)  # the rep just counted: its own words still apply
+        return good >= ex.reps_per_side
+
+    def edit(self, session: Session, cues: list[Cue]) -> list[Cue]:
+        ex = session.exercise
+        out = []
+        for cue in cues:
+            if cue.key == "placement" and self._placement_said:
+                continue
+            if cue.key == "done":
+                if self._done_said:
+                    continue
+                self._done_said = True
+            extra = session.reps and extra_flags(session.reps, ex.reps_per_side, ex.sided)[-1]
+            if cue.key == "rep" and extra:
+                last = session.reps[-1]
+                counts = extra_counts(session.reps, ex.reps_per_side, ex.sided)
+                n = counts[(last.side or "right") if ex.sided else "total"]
+                cue = Cue(extra_text(n), Priority.INSTRUCTION, "extra", cue.t, 0)
+            if (
+                self._side_done(session)
+                and cue.priority is not Priority.SAFETY
+                and cue.key not in self.AFTER_DONE
+            ):
+                continue
+            out.append(cue)
+        return out
 
 
 class Prompts:
     """Which instruction and warning to show, from the cues and events each step gives.
 
-    A safety warning stays up while its event is open and at least WARNING_MIN_S; an
+    A safety warning stays up while its event is open and WARNING_AFTER_S after it closes
+    (a 0.1 s jolt shows for about 1.5 s, not into the next hold); an
     instruction stays until a newer one replaces it (not sooner than INSTRUCTION_MIN_S,
     unless the newer one is more urgent). Live use and the annotated video share this.
     """
@@ -189,9 +298,12 @@ class Prompts:
             if ev.type in WARNING_TYPES:
                 self._open[(ev.type, ev.angle)] = ev.message
                 self._warning = ev.message
-                self._warning_until = t + WARNING_MIN_S
+                self._warning_until = t + WARNING_AFTER_S
         for ev in result.closed:
-            self._open.pop((ev.type, ev.angle), None)
+            message = self._open.pop((ev.type, ev.angle), None)
+            if message is not None and not self._open:
+                self._warning = message
+                self._warning_until = t + WARNING_AFTER_S
         for cue in result.cues:
             if cue.priority is Priority.SAFETY:
                 continue  # shown as the warning banner

@@ -191,8 +191,11 @@ def draw_gauge(
     )
 
 
-def gauge_boxes(n: int, w: int, h: int, top: int, bottom: int, s: float) -> list[tuple]:
-    """Gauges stack down the right edge; more than fit go in a second column."""
+def gauge_boxes(
+    n: int, w: int, h: int, top: int, bottom: int, s: float, left: bool = False
+) -> list[tuple]:
+    """Gauges stack down the right edge (or the left one); more than fit go in a second
+    column."""
     gw, gh, gap = px(200 * s), px(190 * s), px(10 * s)
     avail = bottom - top
     rows = max(1, min(n, (avail + gap) // (gh + gap)))
@@ -204,17 +207,76 @@ def gauge_boxes(n: int, w: int, h: int, top: int, bottom: int, s: float) -> list
         col, row = divmod(i, rows)
         x1 = w - gap - col * (gw + gap)
         y0 = top + row * (gh + gap)
-        boxes.append((x1 - gw, y0, x1, y0 + gh))
+        box = (x1 - gw, y0, x1, y0 + gh)
+        if left:
+            box = (w - box[2], y0, w - box[0], y0 + gh)
+        boxes.append(box)
     return boxes
 
 
+def person_box(
+    pose: PoseFrame | None, w: int, h: int, mirror: bool
+) -> tuple[int, int, int, int] | None:
+    """The person's box on screen (as drawn), or None when nobody is seen."""
+    if pose is None:
+        return None
+    pts = image_points(pose, w, h, mirror)
+    if len(pts) < 4:
+        return None
+    xs = [p[0] for p in pts.values()]
+    ys = [p[1] for p in pts.values()]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> int:
+    """Area shared by two boxes (x0, y0, x1, y1)."""
+    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+HEAD_POINTS = ("nose", "left_eye", "right_eye", "left_ear", "right_ear", "mouth_left")
+HEAD_WEIGHT = 8  # covering the face (which the head-lift gauge measures) is worst
+
+
+def covered(boxes: list[tuple], points: dict[str, tuple]) -> int:
+    """How much of the person the boxes hide: joints inside them, the head counting most."""
+    score = 0
+    for name, (x, y, _vis) in points.items():
+        if any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes):
+            score += HEAD_WEIGHT if name in HEAD_POINTS else 1
+    return score
+
+
+def gauges_on_left(
+    n: int,
+    w: int,
+    h: int,
+    top: int,
+    bottom: int,
+    s: float,
+    person: tuple | None,
+    points: dict[str, tuple] | None = None,
+) -> bool:
+    """Put the gauge column on whichever side hides less of the person (right on a tie):
+    by joints covered (the head most) where the joints are known, else by box overlap."""
+    if n == 0 or (person is None and not points):
+        return False
+    sides = [gauge_boxes(n, w, h, top, bottom, s, left) for left in (False, True)]
+    if points:
+        cover = [covered(boxes, points) for boxes in sides]
+    else:
+        cover = [sum(overlap(b, person) for b in boxes) for boxes in sides]  # type: ignore[arg-type]
+    return cover[1] < cover[0]
+
+
 # ----- status ------------------------------------------------------------------------------
-def _dots(img, x: int, y: int, done: int, target: int, s: float) -> int:
-    """Filled dots for reps done out of target (extra reps add dots); returns the end x."""
+def _dots(img, x: int, y: int, done: int, target: int, s: float, extra: int = 0) -> int:
+    """Filled dots for reps done out of target (extra reps add amber dots); returns the end x."""
     r = px(7 * s)
     for i in range(max(target, done)):
         cx = x + r + i * (2 * r + px(6 * s))
-        if i < done:
+        if i >= done - extra and i < done:
+            cv2.circle(img, (cx, y), r, AMBER, -1, cv2.LINE_AA)
+        elif i < done:
             cv2.circle(img, (cx, y), r, GREEN, -1, cv2.LINE_AA)
         else:
             cv2.circle(img, (cx, y), r, MUTED, px(2 * s), cv2.LINE_AA)
@@ -259,21 +321,32 @@ def _rep_counters(img, state: OverlayState, right: int, mid: int, s: float) -> N
         _, _, lx1, _ = put_text(
             img, label, (x, mid), 17 * s, WHITE if active or key == "total" else MUTED, anchor="lm"
         )
-        _dots(img, lx1 + px(8 * s), mid, state.reps.get(key, 0), state.target_reps, s)
+        _dots(
+            img,
+            lx1 + px(8 * s),
+            mid,
+            state.reps.get(key, 0),
+            state.target_reps,
+            s,
+            state.extra.get(key, 0),
+        )
         x += width + gap
 
 
-def draw_hold(img: np.ndarray, state: OverlayState, top: int, s: float) -> None:
-    """A big countdown ring on the left while an attempt is held."""
+def draw_hold(
+    img: np.ndarray, state: OverlayState, top: int, s: float, right: bool = False
+) -> None:
+    """A big countdown ring on the left (or right) while an attempt is held."""
     remaining = state.hold_remaining_s
     if remaining is None:
         return
     r = px(62 * s)
     pad = px(16 * s)
-    centre = (pad + r + px(10 * s), top + pad + r + px(10 * s))
+    x0 = img.shape[1] - pad - 2 * r - px(20 * s) if right else pad
+    centre = (x0 + r + px(10 * s), top + pad + r + px(10 * s))
     panel(
         img,
-        (pad, top + pad, pad + 2 * r + px(20 * s), top + pad + 2 * r + px(52 * s)),
+        (x0, top + pad, x0 + 2 * r + px(20 * s), top + pad + 2 * r + px(52 * s)),
         INK,
         0.62,
         px(14 * s),
@@ -303,11 +376,73 @@ def draw_hold(img: np.ndarray, state: OverlayState, top: int, s: float) -> None:
     put_text(img, caption, (centre[0], centre[1] + r + px(6 * s)), 18 * s, MUTED, anchor="ct")
 
 
-def draw_instruction(img: np.ndarray, text: str, s: float) -> int:
-    """The current prompt in large text on a dark band at the bottom; returns the band's top."""
-    if not text:
-        return img.shape[0]
+PAIN_CHIP = "P or space: stop for pain"
+
+
+def draw_pain_chip(img: np.ndarray, s: float) -> int:
+    """The pain stop key, always in sight at the bottom left; returns the chip's top."""
+    h = img.shape[0]
+    size = 18 * s
+    pad = px(8 * s)
+    tw, th = text_size(PAIN_CHIP, int(size))
+    y1 = h - px(8 * s)
+    y0 = y1 - th - 2 * pad
+    x0 = px(10 * s)
+    panel(img, (x0, y0, x0 + tw + 2 * pad, y1), BANNER_RED, 0.9, px(10 * s))
+    put_text(img, PAIN_CHIP, (x0 + pad, y0 + pad), size, WHITE)
+    return y0
+
+
+def draw_extra(img: np.ndarray, state: OverlayState, top: int, s: float) -> int:
+    """After reps past the plan: an amber bar saying so, under the top bar; returns its bottom."""
+    n = sum(state.extra.values())
+    if not n:
+        return top
+    text = f"{n} more than planned: rest now"
+    size = 24 * s
+    pad = px(8 * s)
+    tw, th = text_size(text, int(size))
+    w = img.shape[1]
+    x0 = (w - tw) // 2 - pad
+    panel(img, (x0, top + pad, x0 + tw + 2 * pad, top + th + 3 * pad), AMBER, 0.92, px(10 * s))
+    put_text(img, text, (w // 2, top + 2 * pad), size, INK, anchor="ct")
+    return top + th + 3 * pad
+
+
+def draw_pain_stop(img: np.ndarray, text: str) -> np.ndarray:
+    """The pain-stop advice, large and centred over a dimmed picture."""
+    img = img.copy()
+    s = scale_for(img)
     h, w = img.shape[:2]
+    panel(img, (0, 0, w, h), INK, 0.55)
+    card_w = int(w * 0.8)
+    pad = px(24 * s)
+    title_px, body_px = 40 * s, 30 * s
+    lines = wrap_lines(text, body_px, card_w - 2 * pad, max_lines=5)
+    line_h = text_size("Hg", int(body_px))[1]
+    title_h = text_size("Hg", int(title_px))[1]
+    foot = "Press any key to close"
+    foot_h = text_size("Hg", int(18 * s))[1]
+    card_h = 2 * pad + title_h + px(14 * s) + len(lines) * line_h + px(14 * s) + foot_h
+    x0, y0 = (w - card_w) // 2, max(0, (h - card_h) // 2)
+    panel(img, (x0, y0, x0 + card_w, y0 + card_h), BANNER_RED, 0.95, px(18 * s))
+    y = y0 + pad
+    put_text(img, "Stopped for pain", (w // 2, y), title_px, WHITE, anchor="ct")
+    y += title_h + px(14 * s)
+    for line in lines:
+        put_text(img, line, (w // 2, y), body_px, WHITE, anchor="ct")
+        y += line_h
+    put_text(img, foot, (w // 2, y + px(14 * s)), 18 * s, MUTED, bold=False, anchor="ct")
+    return img
+
+
+def draw_instruction(img: np.ndarray, text: str, s: float, bottom: int | None = None) -> int:
+    """The current prompt in large text on a dark band at the bottom; returns the band's top."""
+    h, w = img.shape[:2]
+    if not text:
+        return h if bottom is None else bottom
+    if bottom is not None:
+        h = bottom + px(12 * s)
     size = 30 * s
     pad = px(14 * s)
     lines = wrap_lines(text, size, int(w * 0.86) - 2 * pad, max_lines=3)
@@ -368,11 +503,16 @@ def draw_overlay(
     top = draw_top_bar(img, state, s)
     if state.warning:
         top = draw_warning(img, state.warning, top, s)
-    bottom = draw_instruction(img, state.instruction, s)
-    draw_hold(img, state, top, s)
-    boxes = gauge_boxes(
-        len(state.gauges), img.shape[1], img.shape[0], top + px(12 * s), bottom - px(10 * s), s
-    )
+    top = draw_extra(img, state, top, s)
+    chip_top = draw_pain_chip(img, s)
+    bottom = draw_instruction(img, state.instruction, s, chip_top - px(6 * s))
+    h, w = img.shape[:2]
+    g_top, g_bottom = top + px(12 * s), bottom - px(10 * s)
+    person = person_box(pose_frame, w, h, mirror)
+    points = image_points(pose_frame, w, h, mirror) if pose_frame is not None else None
+    left = gauges_on_left(len(state.gauges), w, h, g_top, g_bottom, s, person, points)
+    draw_hold(img, state, top, s, right=left)
+    boxes = gauge_boxes(len(state.gauges), w, h, g_top, g_bottom, s, left)
     for g, box in zip(state.gauges, boxes, strict=True):
         draw_gauge(img, g, box, s, state.attempting)
     return img

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 import sys
 import threading
 import time
@@ -20,6 +21,41 @@ from typing import Protocol, TextIO
 from coach.core.cues import Cue, Priority
 
 Clock = Callable[[], float]
+
+# How long a routine cue may wait for the speaker before its moment has passed.
+MAX_WAIT_S = {Priority.INSTRUCTION: 2.0, Priority.INFO: 1.0}
+# ...except a rep count, which stays true until the next attempt starts.
+KEY_WAIT_S = {"rep": 3.0}
+# Cues tied to an instant the person feels ("Hold it there" as the hold starts): they cut off
+# a routine prompt and are dropped if they cannot start within TIMELY_WAIT_S.
+TIMELY_KEYS = frozenset({"hold"})
+TIMELY_WAIT_S = 0.5
+# Said once and worth hearing in full: a timely cue does not cut these off.
+NOT_CUT_KEYS = frozenset({"variant", "extra"})
+# A cue that makes a playing one moot cuts it off: once the set starts, where to put the camera
+# is old news.
+SUPERSEDES = frozenset({("go", "placement"), ("variant", "placement")})
+# Advice is not given within this long of the last routine prompt.
+ROUTINE_GAP_S = 4.0
+ADVICE_PREFIXES = ("form:", "over:", "short", "countdown")
+
+
+def is_advice(cue: Cue) -> bool:
+    """Routine advice that may be skipped when the coach has just spoken (not moment cues)."""
+    if cue.priority is Priority.SAFETY:
+        return False
+    if cue.key.startswith(ADVICE_PREFIXES):
+        return True
+    return cue.priority is Priority.INFO and cue.key != "rep"
+
+
+def rank(cue: Cue) -> int:
+    """Queue order: safety, then timely cues, then instructions, then information."""
+    if cue.priority is Priority.SAFETY:
+        return 0
+    if cue.key in TIMELY_KEYS:
+        return 1
+    return 1 + int(cue.priority)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -61,17 +97,45 @@ class PromptQueue:
       that key; a cue that was never heard in full (preempted, stale) frees its key at once so
       the core can raise it again.
     - A new cue replaces a pending one with the same key (the newer text is more current).
-    - Routine cues waiting longer than `stale_after_s` are dropped: "five more seconds" is
-      wrong by the time a backlog clears. Safety cues never go stale.
-    - Only a SAFETY cue preempts, and only a non-safety cue that is playing.
+    - A routine cue belongs to its moment: one that cannot start within its priority's wait
+      (`max_wait_s`: an INFO cue 1 s, an INSTRUCTION 2 s, never longer than `stale_after_s`)
+      is dropped, not queued behind a backlog ("That's 1 on the right" after the left side's
+      "Hold it there" is wrong). Safety cues never go stale.
+    - Advice (INFO cues, and form advice keys such as "form:..", "over:..", "short") is not
+      accepted within `routine_gap_s` of the last routine cue accepted: during a hold that is
+      at most one routine prompt every few seconds. Moment cues (hold, go, rep, ...) are not
+      held back by it.
+    - A SAFETY cue preempts a playing non-safety cue. A TIMELY cue ("Hold it there", said as
+      the hold starts) preempts a playing routine cue that is not itself timely, and is said
+      before any other routine cue.
     """
 
-    def __init__(self, *, stale_after_s: float = 5.0, max_records: int = 10_000) -> None:
+    def __init__(
+        self,
+        *,
+        stale_after_s: float = 5.0,
+        max_records: int = 10_000,
+        max_wait_s: dict[Priority, float] | None = None,
+        routine_gap_s: float = ROUTINE_GAP_S,
+    ) -> None:
         self.stale_after_s = stale_after_s
+        self.max_wait_s = dict(MAX_WAIT_S if max_wait_s is None else max_wait_s)
+        self.routine_gap_s = routine_gap_s
         self._heap: list[tuple[int, int, PromptRecord]] = []
         self._last_accepted: dict[str, PromptRecord] = {}
+        self._last_routine_at = -math.inf
         self._seq = itertools.count()
         self.records: deque[PromptRecord] = deque(maxlen=max_records)
+
+    def wait_limit_s(self, cue: Cue) -> float:
+        """How long a cue may wait for the speaker before its moment has passed."""
+        if cue.priority is Priority.SAFETY:
+            return math.inf
+        if cue.key in TIMELY_KEYS:
+            return min(self.stale_after_s, TIMELY_WAIT_S)
+        if cue.key in KEY_WAIT_S:
+            return min(self.stale_after_s, KEY_WAIT_S[cue.key])
+        return min(self.stale_after_s, self.max_wait_s.get(cue.priority, self.stale_after_s))
 
     def offer(self, cue: Cue, now: float) -> PromptRecord:
         """Accept (QUEUED) or drop (DROPPED with a reason) a cue raised at `now`."""
@@ -80,31 +144,40 @@ class PromptQueue:
         last = self._last_accepted.get(cue.key)
         if last is not None and now - last.queued_at < cue.cooldown_s:
             return self._drop(rec, now, "cooldown")
+        if is_advice(cue) and now - self._last_routine_at < self.routine_gap_s:
+            return self._drop(rec, now, "too soon")
         for _, _, old in self._heap:
             if old.cue.key == cue.key and old.status is Status.QUEUED:
                 self._drop(old, now, "superseded")
         self._heap = [item for item in self._heap if item[2].status is Status.QUEUED]
         heapq.heapify(self._heap)
-        heapq.heappush(self._heap, (int(cue.priority), rec.seq, rec))
+        heapq.heappush(self._heap, (rank(cue), rec.seq, rec))
         self._last_accepted[cue.key] = rec
+        if cue.priority is not Priority.SAFETY:
+            self._last_routine_at = now
         return rec
 
     def pop(self, now: float) -> PromptRecord | None:
         """The next cue to say, dropping stale routine ones on the way."""
         while self._heap:
             _, _, rec = heapq.heappop(self._heap)
-            stale = now - rec.queued_at > self.stale_after_s
-            if stale and rec.cue.priority is not Priority.SAFETY:
+            if now - rec.queued_at > self.wait_limit_s(rec.cue):
                 self._unheard(rec, Status.DROPPED, now, "stale")
                 continue
             return rec
         return None
 
     def should_preempt(self, current: PromptRecord) -> bool:
-        """True when a pending SAFETY cue must cut off `current` (a routine cue)."""
+        """True when a pending SAFETY cue must cut off `current` (a routine cue), or a pending
+        TIMELY cue a routine cue that is not timely itself."""
         if current.cue.priority is Priority.SAFETY or not self._heap:
             return False
-        return self._heap[0][2].cue.priority is Priority.SAFETY
+        head = self._heap[0][2].cue
+        if head.priority is Priority.SAFETY:
+            return True
+        if head.key in TIMELY_KEYS and current.cue.key not in TIMELY_KEYS | NOT_CUT_KEYS:
+            return True
+        return any((rec.cue.key, current.cue.key) in SUPERSEDES for _, _, rec in self._heap)
 
     def pending(self) -> list[PromptRecord]:
         return [rec for _, _, rec in sorted(self._heap, key=lambda item: item[:2])]
@@ -116,7 +189,7 @@ class PromptQueue:
         rec.status, rec.ended_at = Status.SPOKEN, now
 
     def preempt(self, rec: PromptRecord, now: float) -> None:
-        self._unheard(rec, Status.PREEMPTED, now, "safety cue")
+        self._unheard(rec, Status.PREEMPTED, now, "cut off by a more urgent cue")
 
     def fail(self, rec: PromptRecord, now: float, reason: str) -> None:
         rec.status, rec.ended_at, rec.reason = Status.FAILED, now, reason
@@ -207,10 +280,14 @@ class RecordingSpeaker:
         *,
         duration_s: Callable[[Cue], float] = words_duration_s,
         stale_after_s: float = 5.0,
+        max_wait_s: dict[Priority, float] | None = None,
+        routine_gap_s: float = ROUTINE_GAP_S,
     ) -> None:
         self._clock = clock
         self._duration_s = duration_s
-        self._queue = PromptQueue(stale_after_s=stale_after_s)
+        self._queue = PromptQueue(
+            stale_after_s=stale_after_s, max_wait_s=max_wait_s, routine_gap_s=routine_gap_s
+        )
         self._current: PromptRecord | None = None
         self._current_end = 0.0
         self._free_at = float("-inf")
