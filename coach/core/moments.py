@@ -53,8 +53,13 @@ class Rep:
     tolerance_s: float = 0.0  # measurement slack on the hold (JudgeSettings.hold_ok_tolerance_s)
 
     @property
+    def short(self) -> bool:
+        """Held for less than the target (within the measurement slack)."""
+        return self.hold_s < self.target_hold_s - self.tolerance_s
+
+    @property
     def ok(self) -> bool:
-        return self.hold_s >= self.target_hold_s - self.tolerance_s and not self.overextended
+        return not self.short and not self.overextended
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -38,7 +38,7 @@ def _verdict(session: Session, counts: Counter[str]) -> tuple[str, list[str]]:
         return "no_pose", ["no person was seen: check the camera shows your whole body"]
     if not session.reps:
         reasons.append(f"no rep reached the target pose of {ex.name.lower()}")
-    short = [r for r in session.reps if r.hold_s < r.target_hold_s]
+    short = [r for r in session.reps if r.short]
     if short:
         reasons.append(f"{len(short)} hold(s) shorter than {ex.hold_s:.0f} s")
     if counts["overextension"]:
@@ -49,18 +49,16 @@ def _verdict(session: Session, counts: Counter[str]) -> tuple[str, list[str]]:
         sides = session.side_counts()
         if abs(sides["left"] - sides["right"]) >= 2 or 0 in sides.values():
             reasons.append(f"sides unbalanced ({sides['right']} right, {sides['left']} left)")
-    if session.reps and session.stopped_reason is None:
+    if session.reps and session.stopped_reason is None and not session.done():
         need = ex.reps_per_side
-        ok = [r for r in session.reps if r.ok]
+        good = session.good_counts()
         if ex.sided:
-            sides = {s: sum(1 for r in ok if r.side == s) for s in SIDES}
-            if min(sides.values()) < need:
-                reasons.append(
-                    f"fewer good reps than the {need} per side planned "
-                    f"({sides['right']} right, {sides['left']} left)"
-                )
-        elif len(ok) < need:
-            reasons.append(f"fewer good reps than the {need} planned ({len(ok)})")
+            reasons.append(
+                f"fewer good reps than the {need} per side planned "
+                f"({good['right']} right, {good['left']} left)"
+            )
+        else:
+            reasons.append(f"fewer good reps than the {need} planned ({good['total']})")
     if counts["lost_view"]:
         reasons.append(f"out of view {counts['lost_view']} time(s)")
     extra = sum(extra_flags(session.reps, ex.reps_per_side, ex.sided))

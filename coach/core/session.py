@@ -367,12 +367,20 @@ class Session:
             self._rest_since = t
             out.cues.append(Cue(self._go_text(), Priority.INSTRUCTION, "go", t, 10))
 
-    def done(self) -> bool:
-        need = self.exercise.reps_per_side
+    def good_counts(self) -> dict[str, int]:
+        """Good reps per side ("right", "left") and in all ("total")."""
         ok = [r for r in self.reps if r.ok]
+        counts = {s: sum(1 for r in ok if r.side == s) for s in SIDES}
+        counts["total"] = len(ok)
+        return counts
+
+    def done(self) -> bool:
+        """The one rule for "enough good reps": the planned number on each side (or in all)."""
+        need = self.exercise.reps_per_side
+        good = self.good_counts()
         if self.exercise.sided:
-            return all(sum(1 for r in ok if r.side == s) >= need for s in SIDES)
-        return len(ok) >= need
+            return all(good[s] >= need for s in SIDES)
+        return good["total"] >= need
 
     def _start_rep(self, t: float, side: str | None, p: float, out: StepResult) -> None:
         last_side = self.reps[-1].side if self.reps else None
