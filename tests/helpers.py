@@ -59,6 +59,11 @@ def twist_frame(
         a = math.radians(deg)
         return (x * math.cos(a), y, -x * math.sin(a))
 
+    def nose_at(y: float, deg: float) -> tuple[float, float, float]:
+        """The nose 10 cm in front of the ears (toward the camera at 0 deg), turned with the head."""
+        a = math.radians(deg)
+        return (-0.1 * math.sin(a), y, -0.1 * math.cos(a))
+
     knee_y, ankle_y = (0.05, 0.5) if seated_chair else (0.0, 0.0)
     return pose(
         t,
@@ -72,5 +77,5 @@ def twist_frame(
         right_shoulder=turned(-0.18, -0.5, trunk_deg),
         left_ear=turned(0.07, -0.68, trunk_deg + head_deg),
         right_ear=turned(-0.07, -0.68, trunk_deg + head_deg),
-        nose=turned(0.0, -0.66, trunk_deg + head_deg),
+        nose=nose_at(-0.66, trunk_deg + head_deg),
     )

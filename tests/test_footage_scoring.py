@@ -13,9 +13,23 @@ pytestmark = [pytest.mark.footage, pytest.mark.slow]
 
 
 def options(**kw) -> ScoreOptions:
-    base = dict(exercise="auto", variant=None, json_path=None, out_dir=None, annotated=False,
-                save_landmarks=False, start_s=None, end_s=None, view=None, model=None,
-                sample_fps=None, pose_jobs=2, history=False, db=None, quiet=True)
+    base = dict(
+        exercise="auto",
+        variant=None,
+        json_path=None,
+        out_dir=None,
+        annotated=False,
+        save_landmarks=False,
+        start_s=None,
+        end_s=None,
+        view=None,
+        model=None,
+        sample_fps=None,
+        pose_jobs=2,
+        history=False,
+        db=None,
+        quiet=True,
+    )
     return ScoreOptions(**{**base, **kw})
 
 
@@ -36,7 +50,10 @@ def test_knee_clip_is_recognised_with_its_holds():
     outcome = score_one(need_footage(KNEE_CLIP), options())
     report = outcome.report
     assert report["exercise"] == "knees-to-chest"
-    assert len(report["reps"]) >= 2  # two double-knee holds; single-knee pulls are not reps
+    # One double-knee hold (31.5 s to the end); single-knee pulls and the close-up, where the
+    # legs are out of the picture and the pose model invents the hidden knee, are no reps.
+    assert len(report["reps"]) == 1
+    assert report["reps"][0]["start_s"] > 29.0
     assert all(r["hold_s"] >= 3.0 for r in report["reps"])
     assert all(r["peak_deg"]["hip_flexion"] < 60 for r in report["reps"])
 

@@ -42,8 +42,18 @@ EXERCISE_KEYS = {
     "variants": dict,
     "judge": dict,
     "in_view": list,
+    "facing": list,
 }
-EXERCISE_OPTIONAL = {"summary", "variants", "max_accel_dps2", "postures", "judge", "in_view"}
+EXERCISE_OPTIONAL = {
+    "summary",
+    "variants",
+    "max_accel_dps2",
+    "postures",
+    "judge",
+    "in_view",
+    "facing",
+}
+FACINGS = ("up", "forward", "down")
 ANGLE_KEYS = {
     "name": str,
     "kind": str,
@@ -158,6 +168,7 @@ class Exercise:
     path: str = ""
     judge: JudgeSettings = field(default_factory=JudgeSettings)
     in_view: tuple[str, ...] = ()  # landmarks that must be inside the picture to judge a frame
+    facing: tuple[str, ...] = ()  # where the face may point during the stretch (recognition)
 
     def angle(self, name: str) -> AngleRule:
         for rule in self.angles:
@@ -375,6 +386,10 @@ def parse_exercise(data: Mapping[str, Any], path: Path) -> Exercise:
     for name in in_view:
         if not isinstance(name, str) or name not in LANDMARK_NAMES:
             raise _err(path, "in_view", f"names unknown landmark {name!r}", "use MediaPipe names")
+    facing = data.get("facing", [])
+    for face in facing:
+        if face not in FACINGS:
+            raise _err(path, "facing", f"names unknown facing {face!r}", "use up, forward or down")
     expected_id = path.name.removesuffix(".toml")
     if data["id"] != expected_id:
         raise _err(
@@ -403,6 +418,7 @@ def parse_exercise(data: Mapping[str, Any], path: Path) -> Exercise:
         path=str(path),
         judge=judge,
         in_view=tuple(in_view),
+        facing=tuple(facing),
     )
 
 

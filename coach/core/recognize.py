@@ -13,12 +13,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from coach.core.angles import rule_name
-from coach.core.exercises import Exercise
+from coach.core.exercises import AngleRule, Exercise
 from coach.core.geometry import UP, angle_between, horizontal_yaw
 from coach.core.landmarks import PoseFrame
 from coach.core.scoring import AngleSeries, score_frames
 
-MIN_SCORE = 0.25  # below this the recording is "none of the stretches"
+MIN_SCORE = 0.35  # below this the recording is "none of the stretches"
+TIE_MARGIN = 0.15  # a best score within this of the next is "not sure", never list order
+FACE_UP_DEG = 70.0  # nose-from-ears within this of straight up: lying face up
+FACE_DOWN_DEG = 140.0  # ...beyond this from up: face down (child's pose, a forward fold)
+TRAVEL_TORSOS_PER_S = 0.5  # hips moving this fast (torso lengths a second) are walking
+PHOTO_MARGIN_DEG = 5.0  # a photo's target angle must be this far inside the band
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,27 @@ def posture_of(frame: PoseFrame) -> str | None:
     return "seated" if drop > 0.45 else "floor"
 
 
+def facing_of(frame: PoseFrame) -> str | None:
+    """'up', 'forward' or 'down': where the face points, from the nose against the ears."""
+    nose = frame.point("nose", min_visibility=0.0)
+    ears = frame.point("mid_ear", min_visibility=0.0)
+    if nose is None or ears is None:
+        return None
+    tilt = angle_between(nose - ears, UP)
+    if tilt < FACE_UP_DEG:
+        return "up"
+    return "down" if tilt > FACE_DOWN_DEG else "forward"
+
+
+def facing_match(frames: list[PoseFrame], exercise: Exercise) -> float:
+    """Share of frames whose facing the exercise allows (knees-to-chest is face up; a
+    child's pose or a fold over a chair is face down)."""
+    faces = [f for f in (facing_of(fr) for fr in frames) if f is not None]
+    if not faces or not exercise.facing:
+        return 1.0
+    return sum(f in exercise.facing for f in faces) / len(faces)
+
+
 def posture_match(frames: list[PoseFrame], exercise: Exercise) -> float:
     """Share of classified frames whose posture the exercise allows."""
     postures = [p for p in (posture_of(f) for f in frames) if p is not None]
@@ -105,32 +131,127 @@ def posture_match(frames: list[PoseFrame], exercise: Exercise) -> float:
 
 def fit(frames: list[PoseFrame], exercise: Exercise, view: str | None) -> float:
     """0..1: share of seen time in the target pose, and reaching it, in the right view."""
-    session, series = score_frames(frames, exercise.with_variant(guess_variant(frames, exercise)))
+    judged = exercise.with_variant(guess_variant(frames, exercise))
+    session, series = score_frames(frames, judged)
     seen = session.seen_s
     if seen <= 0 and len(frames) > 1:
         return 0.0
+    body = posture_match(frames, exercise) * facing_match(frames, exercise)
     if len(frames) == 1:
-        return _still_fit(series, exercise) * posture_match(frames, exercise)
+        return _still_fit(series, exercise) * body
     in_range = session.time_in_range_s / seen
     reached = min(1.0, len(session.reps) / 2.0)
     score = 0.6 * min(1.0, in_range / 0.3) + 0.4 * reached
+    if not session.reps:
+        score *= 0.5  # a stretch on video is an attempt that reaches its target pose
+    if travels(frames):
+        score *= 0.3  # walking about the room: these stretches are done in one place
+    score *= 0.4 + 0.6 * form_agreement(series, judged)
     if view is not None and view != exercise.view:
         score *= 0.5
-    return score * posture_match(frames, exercise)
+    return score * body
+
+
+def _start_fit(series: AngleSeries, exercise: Exercise) -> float:
+    """A photo with the stretch's driving angle in its start band (1) or not (0)."""
+    rule = exercise.driver_rule
+    values = [float(v[0]) for k, v in series.raw.items() if rule_name(k) == rule.name]
+    return float(any(start_pose(rule, v) for v in values if math.isfinite(v)))
+
+
+def _clearly_in(rule: AngleRule, raw: float) -> bool:
+    v = abs(raw) if rule.mirror else raw
+    lo, hi = rule.target
+    if rule.toward_target() > 0:
+        lo += PHOTO_MARGIN_DEG
+    else:
+        hi -= PHOTO_MARGIN_DEG
+    return lo <= v <= hi and not rule.past_limit(v)
+
+
+def start_pose(rule: AngleRule, raw: float) -> bool:
+    """The driving angle inside its start band (either side, for a mirrored twist)."""
+    if rule.start is None:
+        return False
+    lo, hi = rule.start
+    return any(lo <= v <= hi for v in ((raw, -raw) if rule.mirror else (raw,)))
+
+
+def travels(frames: list[PoseFrame]) -> bool:
+    """Whether the person walks about: over a second, the hips move more than
+    TRAVEL_TORSOS_PER_S torso lengths, for over a third of the recording. A jump of a torso
+    length or more is a cut in the recording, not a walk, and is left out."""
+    pts = []
+    for f in frames:
+        hip = f.point("mid_hip", "image", min_visibility=0.0)  # both sides: no flicker
+        shoulder = f.point("mid_shoulder", "image", min_visibility=0.0)
+        if hip is not None and shoulder is not None:
+            torso = float(np.linalg.norm(shoulder[:2] - hip[:2]))
+            if torso > 1e-3:
+                pts.append((f.t, hip[:2], torso))
+    moving, total = 0, 0
+    j = 0
+    for t0, h0, s0 in pts:
+        while j < len(pts) and pts[j][0] < t0 + 1.0:
+            j += 1
+        if j >= len(pts) or pts[j][0] > t0 + 1.5:
+            continue
+        t1, h1, s1 = pts[j]
+        step = float(np.linalg.norm(h1 - h0)) / ((s0 + s1) / 2) / (t1 - t0)
+        if step >= 1.0:
+            continue  # a cut, not a walk
+        total += 1
+        moving += step > TRAVEL_TORSOS_PER_S
+    return total >= 5 and moving / total > 1 / 3
+
+
+def form_agreement(series: AngleSeries, exercise: Exercise) -> float:
+    """While the target angles are in their bands, the share of leg-placement readings that
+    are in theirs too: hugging the knees on a table has the roller's trunk angle but not its
+    open hips."""
+    targets = [r for r in exercise.angles if r.role == "target" and r.name in series.smooth]
+    # Leg placement only: where the legs are tells the stretch; how far the head goes is
+    # effort, which a person doing the stretch halfway still shows less of.
+    forms = [
+        r
+        for r in exercise.angles
+        if r.role == "form" and not r.check_limit and r.name in series.smooth
+    ]
+    if not targets or not forms:
+        return 1.0
+    with np.errstate(invalid="ignore"):
+        mask = np.ones(len(series.t), dtype=bool)
+        for rule in targets:
+            v = np.abs(series.smooth[rule.name]) if rule.mirror else series.smooth[rule.name]
+            mask &= (v >= rule.target[0]) & (v <= rule.target[1])
+        hits, total = 0, 0
+        for rule in forms:
+            v = series.smooth[rule.name][mask]
+            if rule.mirror:
+                v = np.abs(v)
+            v = v[np.isfinite(v)]
+            hits += int(np.sum((v >= rule.target[0]) & (v <= rule.target[1])))
+            total += len(v)
+    return hits / total if total else 1.0
 
 
 def _still_fit(series: AngleSeries, exercise: Exercise) -> float:
-    """A photo has no motion: weigh how many angles sit in their bands (target ones double)."""
+    """A photo has no motion: weigh how many angles sit in their bands (target ones double).
+
+    A target angle must sit clearly inside its band (PHOTO_MARGIN_DEG past the edge nearest
+    the start): a person merely standing upright is not holding a back extension."""
     hits, total = 0.0, 0.0
     for rule in exercise.angles:
         weight = 2.0 if rule.role == "target" else 1.0
         values = [float(v[0]) for k, v in series.raw.items() if rule_name(k) == rule.name]
         values = [v for v in values if math.isfinite(v)]
         total += weight
-        if any(rule.judge_still(v) == "in_range" for v in values):
+        if rule.role == "target":
+            if not any(_clearly_in(rule, v) for v in values):
+                return 0.0  # the stretch's own target missed: not this stretch
             hits += weight
-        elif rule.role == "target":
-            return 0.0  # the stretch's own target missed: not this stretch
+        elif any(rule.judge_still(v) == "in_range" for v in values):
+            hits += weight
     return hits / total if total else 0.0
 
 
@@ -149,6 +270,13 @@ def recognize(
             round(1.0 - best, 2),
             scores,
             f"no stretch matched (best: {best_id} at {best:.2f})",
+        )
+    if best - second < TIE_MARGIN:
+        return Recognition(
+            None,
+            round(1.0 - (best - second), 2),
+            scores,
+            f"not sure: {best_id} ({best:.2f}) or {ranked[1][0]} ({second:.2f})",
         )
     margin = (best - second) / best if best > 0 else 0.0
     confidence = round(min(1.0, best) * (0.5 + 0.5 * margin), 2)
