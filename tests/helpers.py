@@ -60,7 +60,7 @@ def twist_frame(
         return (x * math.cos(a), y, -x * math.sin(a))
 
     def nose_at(y: float, deg: float) -> tuple[float, float, float]:
-        """The nose 10 cm in front of the ears (toward the camera at 0 deg), turned with the head."""
+        """The nose 10 cm in front of the ears (toward the camera at 0 deg), turned too."""
         a = math.radians(deg)
         return (-0.1 * math.sin(a), y, -0.1 * math.cos(a))
 

@@ -76,7 +76,8 @@ def test_sigkill_nine_seconds_in_loses_at_most_the_last_second(tmp_path: Path) -
     assert row["partial"] == 1
     # The sample plays at its own pace from the first frame, just after the row is written.
     assert 7.5 <= row["duration_s"] <= 9.5, row["duration_s"]
-    assert row["frames"] >= 70 and row["frames_with_pose"] == row["frames"]
+    # The sample, like MediaPipe, misses the person in a frame now and then.
+    assert row["frames"] >= 70 and row["frames"] - 3 <= row["frames_with_pose"] <= row["frames"]
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 

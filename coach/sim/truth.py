@@ -94,6 +94,7 @@ def compute_truth(script: Script, times: np.ndarray) -> dict[str, Any]:
     spans = _rep_spans(ex, p)
     for k, (a, b) in enumerate(spans):
         # A rep runs from leaving the resting posture to coming back to it (within 3 deg).
+        crossing = a  # the side is the one the person turns to, read past the start band
         prev_end = spans[k - 1][1] if k else 0
         next_start = spans[k + 1][0] if k + 1 < len(spans) else len(p)
         floor = rule.toward_target() * script.rest  # turning the other way is resting too
@@ -108,7 +109,7 @@ def compute_truth(script: Script, times: np.ndarray) -> dict[str, Any]:
         over = bool(np.any(_past(rule, value[a:b])) or np.any(_past(aux_rule, aux[a:b])))
         hold = float((band & still).sum() * dt)
         peak = value[a:b][np.argmax(p[a:b])]
-        side = None if not ex.sided else ("right" if sign[a] > 0 else "left")
+        side = None if not ex.sided else ("right" if sign[crossing] > 0 else "left")
         reps.append(
             {
                 "side": side,
