@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from coach.core.exercises import Exercise
+    from coach.core.moments import Rep
 
 
 class Priority(IntEnum):
@@ -23,3 +28,30 @@ class Cue:
     key: str  # prompts with the same key share a cooldown ("too_fast", "hold_countdown", ...)
     t: float  # session time at which the core raised it, in seconds
     cooldown_s: float = 8.0
+
+
+# ----- the coach's words, one place each -------------------------------------------------------
+def placement_text(exercise: Exercise) -> str:
+    """Short enough to say aloud; the full advice is on screen and in `coach show`."""
+    view = "side-on" if exercise.view == "side" else "from the front"
+    return f"Place the camera so it sees your whole body {view}."
+
+
+def go_text(exercise: Exercise, side_counts: dict[str, int], last_side: str | None) -> str:
+    """What to do next: the next side of a twist, else the stretch's own short cue."""
+    if not exercise.sided:
+        return exercise.driver_rule.short_cue or exercise.summary
+    need = exercise.reps_per_side
+    if side_counts["right"] < need and not (last_side == "left" and side_counts["left"] < need):
+        side = "right"
+    else:
+        side = "left"
+    return f"Now turn slowly to your {side}."
+
+
+def rep_text(rep: Rep, n: int) -> str:
+    """The count after a rep ("That's 2 on the left."), and why it was short if it was."""
+    text = f"That's {n} on the {rep.side}." if rep.side is not None else f"That's {n}."
+    if not rep.ok and not rep.overextended:
+        text += f" Try to hold still for the full {rep.target_hold_s:.0f} seconds next time."
+    return text

@@ -14,13 +14,14 @@ from __future__ import annotations
 import math
 
 from coach.core.angles import frame_angles, series_key
-from coach.core.cues import Cue, Priority
+from coach.core.cues import Cue, Priority, go_text, placement_text, rep_text
 from coach.core.events import MESSAGES, Event
 from coach.core.exercises import AngleRule, Exercise
 from coach.core.filters import OneEuro
+from coach.core.holds import Holds
 from coach.core.judge import Reading, read
 from coach.core.landmarks import PoseFrame
-from coach.core.moments import SIDES, Phase, Rep, Sample, StepResult, _Plateau, mirrored
+from coach.core.moments import SIDES, Phase, Rep, Sample, StepResult, mirrored
 from coach.core.safety import Detector, SafetyMonitor, merge_movements
 
 __all__ = ["SIDES", "Phase", "Rep", "Sample", "Session", "StepResult", "mirrored"]
@@ -60,8 +61,7 @@ class Session:
         self._leave_t = 0.0  # the last moment at the resting posture
         self._peak = math.nan
         self._fall_since: float | None = None
-        self._plateau: _Plateau | None = None
-        self._plateaus: list[_Plateau] = []
+        self._holds = Holds(self.judge.hold_gap_s, self.judge.plateau_edge_deg)
         self._short_since: float | None = None
         self._rest_since: float | None = None
         self._last_hold_cue_remaining: float | None = None
@@ -257,10 +257,14 @@ class Session:
             rep.reached = True
         rise = max(self._peak - self._trough, 0.0)
         near_peak = p >= self._peak - max(j.hysteresis_deg, j.plateau_fraction * rise)
-        self._track_hold(rep, t, p, self.in_range and self._still(sample, rep.side))
-        if self._plateau is not None:
+        change = self._holds.track(t, p, self.in_range and self._still(sample, rep.side))
+        if change == "opened":
+            self._last_hold_cue_remaining = None
+        elif change == "closed":
+            rep.hold_s = self._held()
+        if self._holds.open is not None:
             self.phase = Phase.HOLDING
-            if not rep.hold_announced and self._plateau.end == t and self._plateau.start == t:
+            if change == "opened" and not rep.hold_announced:
                 out.cues.append(Cue("Hold it there.", Priority.INSTRUCTION, "hold", t, 3))
             self._hold_cues(rep, t, out)
             self._form_cues(sample, rep.side, t, out)
@@ -291,70 +295,23 @@ class Session:
         else:
             self._fall_since = None
 
-    def _track_hold(self, rep: Rep, t: float, p: float, holding: bool) -> None:
-        """Open, extend or close the current plateau; a short stir does not break a hold."""
-        plateau = self._plateau
-        if holding:
-            if plateau is None:
-                self._plateau = _Plateau(t, t, p, [(t, p)])
-                self._last_hold_cue_remaining = None
-            else:
-                plateau.end = t
-                plateau.level = max(plateau.level, p)
-                plateau.samples.append((t, p))
-        elif plateau is not None and t - plateau.end > self.judge.hold_gap_s:
-            self._close_plateau(rep)
-
-    def _close_plateau(self, rep: Rep) -> None:
-        if self._plateau is not None:
-            self._plateaus.append(self._plateau)
-            self._plateau = None
-        rep.hold_s = self._held(rep)
-
-    def _held(self, rep: Rep) -> float:
-        """Time held on the plateaus near the attempt's highest one: a stir (or a jolt) in
-        the hold does not restart it, and a rest part-way in (lying on the roller before
-        arching over it) is not the hold."""
+    def _held(self) -> float:
+        """Time held near the attempt's highest plateau (see Holds.held_s)."""
         rise = max(self._peak - self._trough, 0.0)
         near = min(self.judge.plateau_fraction * rise, self._enter_deg())
-        tol = max(self.judge.hysteresis_deg, near)
-        plateaus = list(self._plateaus)
-        if self._plateau is not None:
-            plateaus.append(self._plateau)
-        if not plateaus:
-            return 0.0
-        top = max(pl.level for pl in plateaus)
-        edge = self.judge.plateau_edge_deg
-        return sum(pl.held_s(edge) for pl in plateaus if pl.level >= top - tol)
+        return self._holds.held_s(max(self.judge.hysteresis_deg, near))
 
     def _only_got_into_position(self) -> bool:
         """An attempt still open at the end that only lay back onto the roller or ball (its
         rest lies inside the target band) and never arched beyond that first settle."""
         if self.judge.rep_exit_cap_deg <= 0 or self._trough >= self._target_edge:
             return False
-        plateaus = [*self._plateaus, *([self._plateau] if self._plateau else [])]
-        if not plateaus:
-            return False
-        first = min(plateaus, key=lambda pl: pl.start)
-        return self._peak - first.level < self._enter_deg()
-
-    def _settled_start(self, start: float) -> float:
-        """Where the attempt really began: after the last settle well below its hold (the
-        person lying back onto the roller first, then arching over it)."""
-        if not self._plateaus:
-            return start
-        top = max(self._plateaus, key=lambda pl: pl.level)
-        lower = [
-            pl
-            for pl in self._plateaus
-            if pl.end < top.start and pl.level <= top.level - self._enter_deg()
-        ]
-        return max([start, *(pl.end for pl in lower)])
+        first = self._holds.first_level()
+        return first is not None and self._peak - first < self._enter_deg()
 
     def current_hold_s(self) -> float | None:
         """Seconds held so far in the hold under way, or None when not holding."""
-        pl = self._plateau
-        return None if pl is None else pl.end - pl.start
+        return self._holds.current_s()
 
     def _rest(self, t: float, out: StepResult) -> None:
         self.phase = Phase.RESTING
@@ -393,8 +350,7 @@ class Session:
         self.side = side
         self._peak = p
         self._fall_since = None
-        self._plateau = None
-        self._plateaus = []
+        self._holds.reset()
         self._short_since = t
         self._last_hold_cue_remaining = None
         self.phase = Phase.MOVING_IN
@@ -422,8 +378,9 @@ class Session:
     def _end_rep(self, t: float, out: StepResult, finished: bool = True) -> None:
         rep = self.current
         assert rep is not None
-        self._close_plateau(rep)
-        rep.start_s = self._settled_start(rep.start_s)
+        self._holds.close()
+        rep.hold_s = self._held()
+        rep.start_s = self._holds.settled_start(rep.start_s, self._enter_deg())
         rep.end_s = t
         self.current = None
         self.in_range = False
@@ -454,14 +411,8 @@ class Session:
             )
 
     def _rep_message(self, rep: Rep) -> str:
-        if rep.side is not None:
-            n = self.side_counts()[rep.side]
-            text = f"That's {n} on the {rep.side}."
-        else:
-            text = f"That's {len(self.reps)}."
-        if not rep.ok and not rep.overextended:
-            text += f" Try to hold still for the full {rep.target_hold_s:.0f} seconds next time."
-        return text
+        n = self.side_counts()[rep.side] if rep.side is not None else len(self.reps)
+        return rep_text(rep, n)
 
     def _hold_cues(self, rep: Rep, t: float, out: StepResult) -> None:
         held = self.current_hold_s() or 0.0
@@ -510,24 +461,10 @@ class Session:
 
     # ----- words --------------------------------------------------------------------------
     def placement_text(self) -> str:
-        """Short enough to say aloud; the full advice is on screen and in `coach show`."""
-        view = "side-on" if self.exercise.view == "side" else "from the front"
-        return f"Place the camera so it sees your whole body {view}."
+        return placement_text(self.exercise)
 
     def _go_text(self) -> str:
-        if self.exercise.sided:
-            side = self._next_side()
-            return f"Now turn slowly to your {side}."
-        return self.driver.short_cue or self.exercise.summary
-
-    def _next_side(self) -> str:
-        counts = self.side_counts()
-        if counts["right"] < self.exercise.reps_per_side:
-            last = self.reps[-1].side if self.reps else None
-            if last == "left" and counts["left"] < self.exercise.reps_per_side:
-                return "left"
-            return "right"
-        return "left"
+        return go_text(self.exercise, self.side_counts(), self.reps[-1].side if self.reps else None)
 
     def side_counts(self) -> dict[str, int]:
         counts = {"right": 0, "left": 0}
