@@ -66,6 +66,9 @@ class JudgeSettings:
     overextension_on_s: float = 0.2
     overextension_off_s: float = 0.3
     too_fast_on_s: float = 0.08  # three frames at 30 fps, two at 15: one noisy frame is not a move
+    # Live, speed comes from the One Euro filter, which already smooths one-frame noise: a
+    # shorter debounce gets the warning out sooner (the seed: warn while it happens).
+    live_too_fast_on_s: float = 0.0
     too_fast_off_s: float = 0.3
     too_fast_clear_ratio: float = 0.8  # the speed must fall below this share of the limit
     jerky_off_s: float = 0.4

@@ -103,7 +103,7 @@ class SafetyMonitor:
     `speed` and `accel` read a rule's series for a side (mirrored where the rule says so).
     """
 
-    def __init__(self, exercise: Exercise) -> None:
+    def __init__(self, exercise: Exercise, live: bool = False) -> None:
         j = exercise.judge
         self.exercise = exercise
         self.detectors: dict[tuple[str, str], Detector] = {}
@@ -124,7 +124,7 @@ class SafetyMonitor:
                 rule.name,
                 rule.max_speed_dps,
                 MESSAGES["too_fast"],
-                on_s=j.too_fast_on_s,
+                on_s=j.live_too_fast_on_s if live else j.too_fast_on_s,
                 off_s=j.too_fast_off_s,
             )
             if rule.role == "target":

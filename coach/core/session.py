@@ -79,6 +79,8 @@ class Session:
     # ----- live input ---------------------------------------------------------------------
     def step(self, frame: PoseFrame) -> StepResult:
         """Live: smooth causally with One Euro, then judge."""
+        if self.frames == 0:
+            self.safety = SafetyMonitor(self.exercise, live=True)
         raw = frame_angles(frame, self.exercise)
         values, speeds, accels = {}, {}, {}
         for name, v in raw.items():
