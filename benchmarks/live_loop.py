@@ -32,7 +32,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from helpers import TWIST_CLIP, angle_at, twist_frame  # noqa: E402
 from voice_latency import StandInPlayer  # noqa: E402
 
-from coach.commands.run import LiveItem, LiveLoop, file_feed, paced  # noqa: E402
+from coach.commands.live_input import LiveItem, file_feed, paced  # noqa: E402
+from coach.commands.run import LiveLoop  # noqa: E402
 from coach.core.exercises import load_exercise  # noqa: E402
 from coach.io.pose import PoseEstimator  # noqa: E402
 from coach.voice.audio import find_player  # noqa: E402
@@ -76,7 +77,7 @@ def loop_fps(clip: Path, seconds: float, window: str) -> tuple[float, int]:
     if window == "null":
         shown = NullWindow()
     elif window == "real":
-        from coach.commands.run import CvWindow
+        from coach.ui.window import CvWindow
 
         shown = CvWindow((1600, 900))
     with open("/dev/null", "w") as sink, PoseEstimator() as estimator:

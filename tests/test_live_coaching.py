@@ -9,13 +9,8 @@ import threading
 import numpy as np
 from helpers import angle_at, twist_frame
 
-from coach.commands.run import (
-    LiveItem,
-    LiveLoop,
-    StdinKeys,
-    window_size,
-    with_poses,
-)
+from coach.commands.live_input import LiveItem, StdinKeys, with_poses
+from coach.commands.run import LiveLoop
 from coach.core.chair import ChairWatch, seated_on_chair
 from coach.core.cues import Cue, Priority
 from coach.core.events import PAIN_MESSAGE
@@ -26,6 +21,7 @@ from coach.core.moments import Rep
 from coach.core.report import build_report
 from coach.core.session import Session
 from coach.core.view import CueEditor, overlay_state, setup_hint
+from coach.ui.window import window_size
 from coach.voice.prompts import RecordingSpeaker, Status
 
 FPS = 30.0
@@ -275,7 +271,7 @@ def test_window_opens_at_1280x720_or_most_of_a_smaller_screen_keeping_the_aspect
 
 
 def test_gauges_move_to_the_left_when_the_person_stands_on_the_right():
-    from coach.ui.overlay import gauges_on_left
+    from coach.ui.layout import gauges_on_left
 
     person_right = (700, 100, 1200, 700)
     person_left = (100, 100, 600, 700)

@@ -6,7 +6,8 @@ import itertools
 
 from helpers import angle_at, twist_frame
 
-from coach.commands.run import LiveItem, LiveLoop, key_action
+from coach.commands.live_input import LiveItem, key_action
+from coach.commands.run import LiveLoop
 from coach.core.cues import Priority
 from coach.core.exercises import load_exercise
 from coach.core.report import build_report

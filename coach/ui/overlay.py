@@ -1,5 +1,6 @@
-"""With draw.py, the only place that draws with cv2: skeleton, gauges, hold timer, counters,
-prompts.
+"""The live overlay: top bar and rep counters, hold timer, banners, prompts, pain stop and the
+setup card, put together with the skeleton (skeleton.py), gauges (gauges.py) and their
+placement (layout.py). With draw.py these are the only places that draw with cv2.
 
 Every size is scaled by the frame height so 640x360 and 1280x720 look alike. The text and
 shape primitives (Pillow text, translucent panels) and the palette are in draw.py.
@@ -13,18 +14,15 @@ import cv2
 import numpy as np
 
 from coach.core.exercises import Exercise
-from coach.core.landmarks import INDEX, SKELETON_EDGES, PoseFrame
-from coach.core.view import Gauge, OverlayState
+from coach.core.landmarks import PoseFrame
+from coach.core.view import OverlayState
 from coach.ui.draw import (
     AMBER,
     BANNER_RED,
     GREEN,
     INK,
-    LEFT_BODY,
-    MID_BODY,
     MUTED,
     RED,
-    RIGHT_BODY,
     TRACK,
     WHITE,
     panel,
@@ -33,239 +31,9 @@ from coach.ui.draw import (
     text_size,
     wrap_lines,
 )
-
-MIN_VISIBILITY = 0.3  # joints below this are not drawn
-FAINT_VISIBILITY = 0.6  # joints below this are drawn thinner (the far side of a side view)
-
-
-# ----- skeleton ----------------------------------------------------------------------------
-def _side_colour(name: str) -> tuple[int, int, int]:
-    if name.startswith("left_"):
-        return LEFT_BODY
-    if name.startswith("right_"):
-        return RIGHT_BODY
-    return MID_BODY
-
-
-def image_points(pose: PoseFrame, width: int, height: int, mirror: bool) -> dict[str, tuple]:
-    """Pixel position and visibility of each landmark; x flipped for a mirrored view."""
-    if pose.image is None:
-        return {}
-    out: dict[str, tuple] = {}
-    for name, i in INDEX.items():
-        x, y, _z, vis = pose.image[i]
-        if not (math.isfinite(x) and math.isfinite(y)) or vis < MIN_VISIBILITY:
-            continue
-        fx = 1.0 - x if mirror else x
-        out[name] = (round(fx * width), round(y * height), float(vis))
-    return out
-
-
-def draw_skeleton(img: np.ndarray, pose: PoseFrame, mirror: bool, s: float) -> None:
-    pts = image_points(pose, img.shape[1], img.shape[0], mirror)
-    thick = px(4 * s)
-    for a, b in SKELETON_EDGES:
-        if a in pts and b in pts:
-            pa, pb = pts[a], pts[b]
-            faint = min(pa[2], pb[2]) < FAINT_VISIBILITY
-            colour = _side_colour(a) if a[:4] == b[:4] else MID_BODY
-            cv2.line(img, pa[:2], pb[:2], INK, thick + px(3 * s), cv2.LINE_AA)
-            cv2.line(img, pa[:2], pb[:2], colour, px(thick / 2) if faint else thick, cv2.LINE_AA)
-    for name, (x, y, vis) in pts.items():
-        if name.startswith(
-            (
-                "left_eye_",
-                "right_eye_",
-                "mouth_",
-                "left_pinky",
-                "right_pinky",
-                "left_thumb",
-                "right_thumb",
-                "left_index",
-                "right_index",
-            )
-        ):
-            continue
-        r = px((4 if vis >= FAINT_VISIBILITY else 3) * s)
-        cv2.circle(img, (x, y), r + px(1.5 * s), INK, -1, cv2.LINE_AA)
-        cv2.circle(img, (x, y), r, _side_colour(name), -1, cv2.LINE_AA)
-
-
-# ----- gauges ------------------------------------------------------------------------------
-def _arc(img, centre, r, f0, f1, colour, thick) -> None:
-    """A band along the upper half circle from fraction f0 to f1 (0 = left end, 1 = right).
-
-    Drawn as a filled annular sector: cv2.ellipse with a thick pen gives round blobs at the
-    ends of short arcs.
-    """
-    if f1 <= f0:
-        return
-    n = max(2, int(40 * (f1 - f0)) + 2)
-    fs = np.linspace(f0, f1, n)
-    outer = [_on_arc(centre, r + thick / 2, f) for f in fs]
-    inner = [_on_arc(centre, r - thick / 2, f) for f in fs[::-1]]
-    cv2.fillPoly(img, [np.array(outer + inner, np.int32)], colour, cv2.LINE_AA)
-
-
-def _on_arc(centre, r, f) -> tuple[int, int]:
-    a = math.pi * (1.0 + f)
-    return round(centre[0] + r * math.cos(a)), round(centre[1] + r * math.sin(a))
-
-
-def deg(v: float) -> str:
-    """Whole degrees with a true minus sign, which reads better than a hyphen."""
-    text = f"{round(v) + 0:d}"  # + 0 turns -0 into 0
-    return text.replace("-", "−")
-
-
-def gauge_colour(g: Gauge, attempting: bool = True) -> tuple[int, int, int]:
-    """Green in the band, red past the limit; amber (short) only matters during an attempt."""
-    if not g.seen:
-        return MUTED
-    if g.over_limit:
-        return RED
-    if g.in_range:
-        return GREEN
-    return AMBER if attempting else WHITE
-
-
-def draw_gauge(
-    img: np.ndarray, g: Gauge, box: tuple[int, int, int, int], s: float, attempting: bool = True
-) -> None:
-    """A half-dial: grey track, green target band, red zone past the limit, a needle."""
-    x0, y0, x1, y1 = box
-    panel(img, box, INK, 0.62, px(12 * s))
-    w = x1 - x0
-    label_px = 17 * s
-    value_px = 30 * s
-    r = int(min(w * 0.36, (y1 - y0) * 0.42))
-    centre = ((x0 + x1) // 2, y0 + px(12 * s) + r)
-    thick = px(max(6, r * 0.2))
-    _arc(img, centre, r, 0.0, 1.0, TRACK, thick)
-    lo_f, hi_f = g.fraction(g.target[0]), g.fraction(g.target[1])
-    _arc(img, centre, r, lo_f, hi_f, GREEN, thick)
-    lim_f = g.fraction(g.limit)
-    if g.limit > g.target[1]:
-        _arc(img, centre, r, lim_f, 1.0, RED, thick)
-    else:
-        _arc(img, centre, r, 0.0, lim_f, RED, thick)
-    cv2.line(
-        img,
-        _on_arc(centre, r - thick / 2, lim_f),
-        _on_arc(centre, r + thick / 2, lim_f),
-        WHITE,
-        px(2 * s),
-        cv2.LINE_AA,
-    )
-    colour = gauge_colour(g, attempting)
-    if g.seen:
-        tip = _on_arc(centre, r + thick // 2, g.fraction(g.value))
-        cv2.line(img, centre, tip, INK, px(7 * s), cv2.LINE_AA)
-        cv2.line(img, centre, tip, WHITE, px(4 * s), cv2.LINE_AA)
-        text = f"{deg(g.value)}°"
-    else:
-        text = "not seen"
-    hub = px(6 * s)
-    cv2.circle(img, centre, hub, WHITE, -1, cv2.LINE_AA)
-    put_text(
-        img,
-        text,
-        (centre[0], centre[1] + hub + px(2 * s)),
-        value_px if g.seen else value_px * 0.6,
-        colour,
-        anchor="ct",
-    )
-    band = f"target {deg(g.target[0])} to {deg(g.target[1])}°"
-    if g.side:
-        band = f"{g.side} · {band}"
-    put_text(
-        img,
-        g.label,
-        (centre[0], y1 - px(8 * s) - int(label_px * 1.2)),
-        label_px,
-        WHITE,
-        anchor="cb",
-    )
-    put_text(
-        img, band, (centre[0], y1 - px(8 * s)), label_px * 0.85, MUTED, bold=False, anchor="cb"
-    )
-
-
-def gauge_boxes(
-    n: int, w: int, h: int, top: int, bottom: int, s: float, left: bool = False
-) -> list[tuple]:
-    """Gauges stack down the right edge (or the left one); more than fit go in a second
-    column."""
-    gw, gh, gap = px(200 * s), px(190 * s), px(10 * s)
-    avail = bottom - top
-    rows = max(1, min(n, (avail + gap) // (gh + gap)))
-    if rows < n and n <= 2:
-        gh = max(px(120 * s), (avail - gap * (n - 1)) // n)
-        rows = n
-    boxes = []
-    for i in range(n):
-        col, row = divmod(i, rows)
-        x1 = w - gap - col * (gw + gap)
-        y0 = top + row * (gh + gap)
-        box = (x1 - gw, y0, x1, y0 + gh)
-        if left:
-            box = (w - box[2], y0, w - box[0], y0 + gh)
-        boxes.append(box)
-    return boxes
-
-
-def person_box(
-    pose: PoseFrame | None, w: int, h: int, mirror: bool
-) -> tuple[int, int, int, int] | None:
-    """The person's box on screen (as drawn), or None when nobody is seen."""
-    if pose is None:
-        return None
-    pts = image_points(pose, w, h, mirror)
-    if len(pts) < 4:
-        return None
-    xs = [p[0] for p in pts.values()]
-    ys = [p[1] for p in pts.values()]
-    return min(xs), min(ys), max(xs), max(ys)
-
-
-def overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> int:
-    """Area shared by two boxes (x0, y0, x1, y1)."""
-    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
-
-
-HEAD_POINTS = ("nose", "left_eye", "right_eye", "left_ear", "right_ear", "mouth_left")
-HEAD_WEIGHT = 8  # covering the face (which the head-lift gauge measures) is worst
-
-
-def covered(boxes: list[tuple], points: dict[str, tuple]) -> int:
-    """How much of the person the boxes hide: joints inside them, the head counting most."""
-    score = 0
-    for name, (x, y, _vis) in points.items():
-        if any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes):
-            score += HEAD_WEIGHT if name in HEAD_POINTS else 1
-    return score
-
-
-def gauges_on_left(
-    n: int,
-    w: int,
-    h: int,
-    top: int,
-    bottom: int,
-    s: float,
-    person: tuple | None,
-    points: dict[str, tuple] | None = None,
-) -> bool:
-    """Put the gauge column on whichever side hides less of the person (right on a tie):
-    by joints covered (the head most) where the joints are known, else by box overlap."""
-    if n == 0 or (person is None and not points):
-        return False
-    sides = [gauge_boxes(n, w, h, top, bottom, s, left) for left in (False, True)]
-    if points:
-        cover = [covered(boxes, points) for boxes in sides]
-    else:
-        cover = [sum(overlap(b, person) for b in boxes) for boxes in sides]  # type: ignore[arg-type]
-    return cover[1] < cover[0]
+from coach.ui.gauges import draw_gauge
+from coach.ui.layout import gauge_boxes, gauges_on_left, person_box
+from coach.ui.skeleton import draw_skeleton, image_points
 
 
 # ----- status ------------------------------------------------------------------------------

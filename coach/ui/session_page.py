@@ -163,7 +163,8 @@ def still_frame(
     """A JPEG of the moment `t`: the video frame (or a blank canvas) with the skeleton drawn."""
     import cv2
 
-    from coach.ui.overlay import draw_skeleton, scale_for
+    from coach.ui.overlay import scale_for
+    from coach.ui.skeleton import draw_skeleton
 
     pose = nearest_frame(frames, t)
     img = None

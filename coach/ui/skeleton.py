@@ -1,0 +1,70 @@
+"""The skeleton drawn on the picture: joints and bones by body side, the far side thinner.
+
+Also where each landmark lands on screen, which the panel placement uses to keep off the
+person.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from coach.core.landmarks import INDEX, SKELETON_EDGES, PoseFrame
+from coach.ui.draw import INK, LEFT_BODY, MID_BODY, RIGHT_BODY, px
+
+MIN_VISIBILITY = 0.3  # joints below this are not drawn
+FAINT_VISIBILITY = 0.6  # joints below this are drawn thinner (the far side of a side view)
+
+
+def _side_colour(name: str) -> tuple[int, int, int]:
+    if name.startswith("left_"):
+        return LEFT_BODY
+    if name.startswith("right_"):
+        return RIGHT_BODY
+    return MID_BODY
+
+
+def image_points(pose: PoseFrame, width: int, height: int, mirror: bool) -> dict[str, tuple]:
+    """Pixel position and visibility of each landmark; x flipped for a mirrored view."""
+    if pose.image is None:
+        return {}
+    out: dict[str, tuple] = {}
+    for name, i in INDEX.items():
+        x, y, _z, vis = pose.image[i]
+        if not (math.isfinite(x) and math.isfinite(y)) or vis < MIN_VISIBILITY:
+            continue
+        fx = 1.0 - x if mirror else x
+        out[name] = (round(fx * width), round(y * height), float(vis))
+    return out
+
+
+def draw_skeleton(img: np.ndarray, pose: PoseFrame, mirror: bool, s: float) -> None:
+    pts = image_points(pose, img.shape[1], img.shape[0], mirror)
+    thick = px(4 * s)
+    for a, b in SKELETON_EDGES:
+        if a in pts and b in pts:
+            pa, pb = pts[a], pts[b]
+            faint = min(pa[2], pb[2]) < FAINT_VISIBILITY
+            colour = _side_colour(a) if a[:4] == b[:4] else MID_BODY
+            cv2.line(img, pa[:2], pb[:2], INK, thick + px(3 * s), cv2.LINE_AA)
+            cv2.line(img, pa[:2], pb[:2], colour, px(thick / 2) if faint else thick, cv2.LINE_AA)
+    for name, (x, y, vis) in pts.items():
+        if name.startswith(
+            (
+                "left_eye_",
+                "right_eye_",
+                "mouth_",
+                "left_pinky",
+                "right_pinky",
+                "left_thumb",
+                "right_thumb",
+                "left_index",
+                "right_index",
+            )
+        ):
+            continue
+        r = px((4 if vis >= FAINT_VISIBILITY else 3) * s)
+        cv2.circle(img, (x, y), r + px(1.5 * s), INK, -1, cv2.LINE_AA)
+        cv2.circle(img, (x, y), r, _side_colour(name), -1, cv2.LINE_AA)

@@ -1,0 +1,105 @@
+"""The live window: an OpenCV window sized to the screen, and the keys printed at the start.
+
+Made only where a display exists; the loop sees just the `Window` protocol, so tests run it
+without one.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Protocol
+
+import numpy as np
+
+KEYS_TEXT = "p or space: stop for pain · q: quit · r: restart"
+
+
+class Window(Protocol):
+    def show(self, image: np.ndarray) -> int | None: ...
+
+    def close(self) -> None: ...
+
+
+def window_size(
+    screen: tuple[int, int] | None, aspect: float = 16 / 9, want: tuple[int, int] = (1280, 720)
+) -> tuple[int, int]:
+    """A window of `want` size, or most (90%) of a smaller screen, keeping the aspect."""
+    w, h = want
+    if screen is not None and screen[0] > 0 and screen[1] > 0:
+        w, h = min(w, int(screen[0] * 0.9)), min(h, int(screen[1] * 0.9))
+    if w / h > aspect:
+        w = int(h * aspect)
+    else:
+        h = int(w / aspect)
+    return max(320, w), max(180, h)
+
+
+def screen_size() -> tuple[int, int] | None:
+    """The X screen's size where xdpyinfo or tkinter can tell, else None."""
+    import shutil
+    import subprocess
+
+    if shutil.which("xdpyinfo"):
+        try:
+            text = subprocess.run(["xdpyinfo"], capture_output=True, text=True, timeout=2.0).stdout
+        except (OSError, subprocess.SubprocessError):
+            text = ""
+        for line in text.splitlines():
+            if "dimensions:" in line:
+                w, _, h = line.split()[1].partition("x")
+                if w.isdigit() and h.isdigit():
+                    return int(w), int(h)
+    return None
+
+
+class CvWindow:
+    """An OpenCV window; only made where a display exists (imshow aborts without one).
+
+    Opens at 1280x720 or most of a smaller screen, resizable, keeping the picture's aspect.
+    """
+
+    NAME = "coach — p/space: pain stop, q: quit, r: restart"
+
+    def __init__(self, screen: tuple[int, int] | None = None) -> None:
+        import cv2
+
+        self._cv2 = cv2
+        self._screen = screen
+        self._sized = False
+        cv2.namedWindow(self.NAME, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO)
+
+    def show(self, image: np.ndarray) -> int | None:
+        if not self._sized:  # sized to the first picture's aspect
+            self._sized = True
+            h, w = image.shape[:2]
+            self._cv2.resizeWindow(self.NAME, *window_size(self._screen, w / h))
+        self._cv2.imshow(self.NAME, image)
+        code = self._cv2.waitKey(1)
+        return None if code < 0 else code
+
+    def close(self) -> None:
+        self._cv2.destroyAllWindows()
+
+
+def make_window(no_window: bool) -> Window | None:
+    if no_window:
+        return None
+    from coach.io.capture import display_available
+
+    if not display_available():
+        print(
+            "coach: no display found — running without a window (as with --no-window)",
+            file=sys.stderr,
+        )
+        return None
+    return CvWindow(screen_size())
+
+
+def print_keys(window: bool) -> None:
+    """The controls, printed at the start in every mode."""
+    where = (
+        "in the window, or type the letter and Enter here"
+        if window
+        else ("type the letter and Enter here")
+    )
+    print(f"coach: keys — {KEYS_TEXT} ({where})", file=sys.stderr, flush=True)
