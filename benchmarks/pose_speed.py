@@ -108,7 +108,8 @@ def pipeline(path: Path, end_s: float | None, max_side: int | None, **kw: object
 def coach_score(path: Path, end_s: float | None) -> int:
     """The whole `coach score` path at its defaults: decode, pose, recognise, judge, report."""
     from coach.cli import DEFAULT_SAMPLE_FPS
-    from coach.commands.score import ScoreOptions, score_one
+    from coach.commands.score import score_one
+    from coach.commands.score_compute import ScoreOptions
 
     opts = ScoreOptions(
         exercise="auto",

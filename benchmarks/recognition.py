@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from coach.commands.score import _unrecognised_report, choose_exercise, still_report
+from coach.commands.score_compute import _unrecognised_report, choose_exercise, still_report
 from coach.core.exercises import Exercise, load_all
 from coach.core.landmarks import PoseFrame
 from coach.core.recognize import guess_variant
@@ -103,7 +103,7 @@ def load_frames(
 def judge(frames: list[PoseFrame], source: str, photo: bool) -> dict[str, Any]:
     """The report `coach score --exercise auto` would give (photos as one still moment)."""
     exercises: dict[str, Exercise] = load_all()
-    from coach.commands.score import ScoreOptions
+    from coach.commands.score_compute import ScoreOptions
 
     opts = ScoreOptions(
         exercise="auto",

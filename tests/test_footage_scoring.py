@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from helpers import FOOTAGE, KNEE_CLIP, TWIST_CLIP, need_footage
 
-from coach.commands.score import ScoreOptions, score_one
+from coach.commands.score import score_one
+from coach.commands.score_compute import ScoreOptions
 
 pytestmark = [pytest.mark.footage, pytest.mark.slow]
 

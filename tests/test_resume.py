@@ -16,7 +16,7 @@ import pytest
 
 from coach import __version__
 from coach.cli import main
-from coach.commands.score import file_sha256
+from coach.io.inputs import file_sha256
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((ROOT / "samples").glob("*.landmarks.jsonl"))

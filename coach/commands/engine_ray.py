@@ -4,7 +4,7 @@ Ray is an optional extra, imported here only. Each CPU of the cluster holds one 
 keeps a pose estimator warm (reset between recordings, so it poses exactly like a new one);
 each recording is one actor call that returns a `Scored` (frames, report, series), and
 results stream back with `ray.wait` as each completes. Nothing is written on the cluster:
-the driver hands each result to `score.deliver`, the same writer the local engine uses, so
+the driver hands each result to `score_output.deliver`, the same writer the local engine uses, so
 reports, outputs and history rows are written by one process in one place.
 
 Inputs are paths: on a multi-machine cluster they must be readable at the same path on every
@@ -24,16 +24,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from coach.commands.score import (
-    Loaded,
-    Outcome,
-    Scored,
-    ScoreOptions,
-    compute,
-    kind_of,
-    load_frames,
-)
+from coach.commands.score_compute import Outcome, Scored, ScoreOptions, compute
 from coach.errors import CoachError
+from coach.io.inputs import Loaded, kind_of, load_frames
 
 INSTALL_HINT = 'pip install "coach[ray]"'
 _TALLY_EVERY = 25  # frames between progress messages from an actor

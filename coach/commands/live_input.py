@@ -62,7 +62,7 @@ def file_feed(
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[LiveItem]:
     """A video or landmark file played as if it were live."""
-    from coach.commands.score import kind_of
+    from coach.io.inputs import kind_of
 
     p = Path(path)
     if not p.exists():

@@ -453,9 +453,9 @@ def write_live_extras(
     source: str | None = None,
 ) -> list[Path]:
     """A live session's report.html and angle data, from the poses the loop kept."""
-    from coach.commands.score import kind_of
     from coach.core.scoring import angle_series
     from coach.io.export import write_all
+    from coach.io.inputs import kind_of
 
     d = Path(out_dir)
     series = angle_series(list(frames), exercise) if frames else None

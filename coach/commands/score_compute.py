@@ -1,0 +1,235 @@
+"""Scoring one input without writing anything: the options, what it gives, and how.
+
+`compute` turns the frames of one input into a report (recognising the stretch when asked);
+`Scored` carries everything the writer needs, so any engine can compute and the driver alone
+writes (see score_output.deliver).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from coach import __version__
+from coach.core.angles import rule_name
+from coach.core.exercises import Exercise, load_all, load_exercise
+from coach.core.landmarks import PoseFrame
+from coach.core.recognize import Recognition, guess_variant, recognize
+from coach.core.report import build_report, nothing_to_judge, unrecognised_report
+from coach.core.scoring import AngleSeries, score_frames
+from coach.errors import CoachError
+from coach.io.inputs import Loaded, file_sha256, kind_of
+
+
+@dataclass(frozen=True)
+class ScoreOptions:
+    exercise: str
+    variant: str | None
+    json_path: str | None
+    out_dir: str | None
+    annotated: bool
+    save_landmarks: bool
+    start_s: float | None
+    end_s: float | None
+    view: str | None
+    model: str | None
+    sample_fps: float | None
+    pose_jobs: int
+    history: bool
+    db: str | None
+    quiet: bool
+    resume: bool = False
+
+
+@dataclass
+class Outcome:
+    """What scoring one input produced; `error` is the one line shown for a bad input."""
+
+    input: str
+    exercise: str | None = None
+    report: dict[str, Any] | None = None
+    error: str | None = None
+    seconds: float = 0.0
+    frames: int = 0
+    written: list[str] = field(default_factory=list)
+    skipped: bool = False  # --resume found its report already written
+    damaged: bool = False  # reading stopped at a bad frame or a broken video: an input error
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+    @property
+    def nothing(self) -> bool:
+        """Read, but nothing to judge: no person seen or no stretch recognised (exit status 3)."""
+        return self.report is not None and not self.damaged and nothing_to_judge(self.report)
+
+
+@dataclass
+class Scored:
+    """One input scored, nothing written yet: all the writer needs, and picklable.
+
+    Any engine (this process, a process pool, Ray actors) computes it; the driver alone
+    hands it to `deliver`, the one place where reports, outputs and history rows are written.
+    """
+
+    outcome: Outcome
+    frames: list[PoseFrame] = field(default_factory=list)
+    fps: float | None = None
+    exercise: Exercise | None = None
+    series: AngleSeries | None = None
+    store: bool = False
+
+
+def choose_exercise(
+    frames: list[PoseFrame], opts: ScoreOptions, exercises: dict[str, Exercise]
+) -> tuple[Exercise | None, Recognition | None]:
+    if opts.exercise != "auto":
+        return load_exercise(opts.exercise), None
+    rec = recognize(frames, exercises, view=opts.view)
+    return (exercises[rec.exercise_id] if rec.exercise_id else None), rec
+
+
+def still_report(frame: PoseFrame, exercise: Exercise, source: str) -> dict[str, Any]:
+    """A photo is one moment: each angle against its target, no reps."""
+    session, series = score_frames([frame], exercise)
+    report = build_report(session, source)
+    angles: dict[str, Any] = {}
+    for rule in exercise.angles:
+        for key, values in series.raw.items():
+            if rule_name(key) != rule.name:
+                continue
+            v = float(values[0])
+            if v != v:  # NaN: not seen
+                angles[key] = {"value": None, "verdict": "unseen"}
+                continue
+            verdict = rule.judge_still(v)
+            lo, hi = rule.target
+            angles[key] = {
+                "value": round(v, 1),
+                "target": [lo, hi],
+                "limit": rule.limit,
+                "verdict": verdict,
+            }
+    report["still"] = True
+    report["angles"] = angles
+    return report
+
+
+def _problem_line(path: Path, report: dict[str, Any], session_seen_s: float) -> str | None:
+    if report["frames"] == 0:
+        return f"{path}: no frames could be read"
+    if report["frames_with_pose"] == 0:
+        return (
+            f"{path}: no person found in any frame — record with the whole body in view, "
+            "in good light, about 2-3 m from the camera"
+        )
+    if session_seen_s <= 0 and not report.get("still"):
+        return (
+            f"{path}: a person was found but never fully in view (hips and shoulders) — "
+            "step back so your whole body is in the picture"
+        )
+    return None
+
+
+def compute(path: Path, opts: ScoreOptions, load: Callable[[], Loaded]) -> Scored:
+    """Score one input from the frames `load` gives; writes nothing, never raises for bad input.
+
+    The report carries the input's sha256 and the coach version, so --resume can tell a
+    report of this very recording from a stale one.
+    """
+    start = time.perf_counter()
+    outcome = Outcome(str(path))
+    scored = Scored(outcome)
+    try:
+        frames, fps, cut_short = load()
+        scored.frames, scored.fps = frames, fps
+        outcome.frames = len(frames)
+        if not frames:
+            raise _no_frames(path, opts)
+        stamp = {"input_sha256": file_sha256(path), "coach_version": __version__}
+        exercises = load_all()
+        exercise, rec = choose_exercise(frames, opts, exercises)
+        outcome.damaged = cut_short is not None
+        if exercise is None:
+            assert rec is not None
+            outcome.report = {**_unrecognised_report(path, frames, rec), **stamp}
+            outcome.exercise = None
+            if cut_short:
+                outcome.error = f"{_named(path, cut_short)} — the report covers the part before it"
+                outcome.report.update(partial=True, partial_reason=outcome.error)
+            return scored
+        variant = opts.variant or guess_variant(frames, exercise)
+        judged = exercise.with_variant(variant)
+        outcome.exercise = exercise.id
+        if len(frames) == 1 and kind_of(path) == "image":
+            report = still_report(frames[0], judged, str(path))
+            series = None
+            seen = 1.0
+        else:
+            session, series = score_frames(frames, judged)
+            report = build_report(
+                session, str(path), partial=cut_short is not None, partial_reason=cut_short
+            )
+            seen = session.seen_s
+        report["variant"] = variant
+        if rec is not None:
+            report["recognition"] = {
+                "exercise": rec.exercise_id,
+                "confidence": rec.confidence,
+                "scores": rec.scores,
+                "reason": rec.reason,
+            }
+        report.update(stamp)
+        outcome.report = report
+        problem = _problem_line(path, report, seen)
+        if cut_short:
+            problem = f"{_named(path, cut_short)} — the report covers the part before it (partial)"
+        if problem:
+            report["partial"] = True
+            report.setdefault("partial_reason", problem)
+            outcome.error = problem
+        scored.exercise, scored.series, scored.store = judged, series, not problem
+    except CoachError as exc:
+        outcome.error = exc.line().removeprefix("coach: error: ")
+    finally:
+        outcome.seconds = time.perf_counter() - start
+    return scored
+
+
+def _named(path: Path, problem: str) -> str:
+    """The problem with the file named once at the front (readers' messages often name it)."""
+    return problem if problem.startswith(str(path)) else f"{path}: {problem}"
+
+
+def _no_frames(path: Path, opts: ScoreOptions) -> CoachError:
+    """Blame --start/--end only when they were given."""
+    if opts.start_s is not None or opts.end_s is not None:
+        return CoachError(
+            f"{path}: no frames in the chosen time range",
+            "check --start/--end against the recording's length",
+        )
+    if kind_of(path) == "landmarks":
+        return CoachError(
+            f"{path}: the landmark file holds a header but no frames",
+            "it was cut short while being written; record or export it again",
+        )
+    return CoachError(f"{path}: no frames could be read", "check the file plays in a video player")
+
+
+def _unrecognised_report(path: Path, frames: list[PoseFrame], rec: Recognition) -> dict[str, Any]:
+    return unrecognised_report(
+        str(path),
+        frames=len(frames),
+        frames_with_pose=sum(f.has_pose for f in frames),
+        duration_s=frames[-1].t - frames[0].t if frames else 0.0,
+        recognition={
+            "exercise": None,
+            "confidence": rec.confidence,
+            "scores": rec.scores,
+            "reason": rec.reason,
+        },
+    )
