@@ -25,8 +25,17 @@ from coach.sim import generator as sim
 
 TOL_S = 0.5
 SAFETY = ("too_fast", "jerky", "overextension", "lost_view")
-SCENARIOS = ("good", "good", "too_fast", "overextension", "jerky", "short_hold", "lost_view",
-             "wrong_side", "too_fast+lost_view")
+SCENARIOS = (
+    "good",
+    "good",
+    "too_fast",
+    "overextension",
+    "jerky",
+    "short_hold",
+    "lost_view",
+    "wrong_side",
+    "too_fast+lost_view",
+)
 FPS_CHOICES: tuple[float | str, ...] = (30.0, 30.0, 15.0, "variable")
 
 
@@ -119,26 +128,36 @@ def main() -> None:
         tag = f"{ex_id}/{scenario}/seed{seed}/{fps}"
         match_events(truth["events"], report["events"], tallies, tag)
         compare_reps(truth["reps"], report["reps"], reps, tag)
-    print(f"{args.sessions} generated sessions in {time.perf_counter() - t0:.0f} s "
-          f"(match: same type, spans overlapping within {TOL_S} s)\n")
-    print(f"{'event':<14}{'truth':>6}{'core':>6}{'TP':>5}{'FP':>5}{'FN':>5}"
-          f"{'precision':>11}{'recall':>8}{'|start err| median':>20}")
+    print(
+        f"{args.sessions} generated sessions in {time.perf_counter() - t0:.0f} s "
+        f"(match: same type, spans overlapping within {TOL_S} s)\n"
+    )
+    print(
+        f"{'event':<14}{'truth':>6}{'core':>6}{'TP':>5}{'FP':>5}{'FN':>5}"
+        f"{'precision':>11}{'recall':>8}{'|start err| median':>20}"
+    )
     for kind in SAFETY:
         t = tallies[kind]
         prec = t.tp / (t.tp + t.fp) if t.tp + t.fp else float("nan")
         rec = t.tp / (t.tp + t.fn) if t.tp + t.fn else float("nan")
         err = f"{np.median(t.start_err):.2f} s" if t.start_err else "-"
-        print(f"{kind:<14}{t.tp + t.fn:>6}{t.tp + t.fp:>6}{t.tp:>5}{t.fp:>5}{t.fn:>5}"
-              f"{prec:>11.2f}{rec:>8.2f}{err:>20}")
+        print(
+            f"{kind:<14}{t.tp + t.fn:>6}{t.tp + t.fp:>6}{t.tp:>5}{t.fp:>5}{t.fn:>5}"
+            f"{prec:>11.2f}{rec:>8.2f}{err:>20}"
+        )
     n = reps.sessions
-    print(f"\nrep count right in {reps.count_right}/{n} sessions; sides right in "
-          f"{reps.sides_right}/{reps.count_right} of those; ok flags right in "
-          f"{reps.ok_right}/{reps.count_right}")
+    print(
+        f"\nrep count right in {reps.count_right}/{n} sessions; sides right in "
+        f"{reps.sides_right}/{reps.count_right} of those; ok flags right in "
+        f"{reps.ok_right}/{reps.count_right}"
+    )
     if reps.hold_err:
         e = np.array(reps.hold_err)
-        print(f"hold-time error over {len(e)} reps: median {np.median(e):.2f} s, "
-              f"95th percentile {np.percentile(e, 95):.2f} s, max {e.max():.2f} s, "
-              f"within 0.5 s: {np.mean(e <= 0.5) * 100:.0f}%")
+        print(
+            f"hold-time error over {len(e)} reps: median {np.median(e):.2f} s, "
+            f"95th percentile {np.percentile(e, 95):.2f} s, max {e.max():.2f} s, "
+            f"within 0.5 s: {np.mean(e <= 0.5) * 100:.0f}%"
+        )
     for line in reps.wrong:
         print("  rep count:", line)
     for kind in SAFETY:

@@ -28,9 +28,17 @@ def blank(h: int = 360, w: int = 640) -> np.ndarray:
 
 def state(**changes) -> OverlayState:
     base = OverlayState(
-        exercise_name="Seated floor twist", phase="holding", phase_text="Hold", side="right",
-        instruction="", warning=None, hold_s=None, target_hold_s=5.0,
-        reps={"right": 1, "left": 0}, target_reps=3, gauges=(),
+        exercise_name="Seated floor twist",
+        phase="holding",
+        phase_text="Hold",
+        side="right",
+        instruction="",
+        warning=None,
+        hold_s=None,
+        target_hold_s=5.0,
+        reps={"right": 1, "left": 0},
+        target_reps=3,
+        gauges=(),
     )
     return replace(base, **changes)
 
@@ -79,12 +87,26 @@ def test_mirroring_flips_the_picture_but_leaves_the_input_alone() -> None:
 @pytest.mark.parametrize("size", [(360, 640), (720, 1280)])
 def test_full_overlay_draws_at_both_sizes(size: tuple[int, int]) -> None:
     gauges = tuple(
-        Gauge(f"a{i}", f"Angle {i}", v, (20.0, 55.0), 65.0, 20 <= v <= 55, v > 65, "target",
-              "right", (-20.0, 75.0))
+        Gauge(
+            f"a{i}",
+            f"Angle {i}",
+            v,
+            (20.0, 55.0),
+            65.0,
+            20 <= v <= 55,
+            v > 65,
+            "target",
+            "right",
+            (-20.0, 75.0),
+        )
         for i, v in enumerate([40.0, 70.0, math.nan, 0.0])
     )
-    s = state(gauges=gauges, hold_s=2.2, warning="Slow down.",
-              instruction="Turn a little further, gently, and look behind you over your shoulder.")
+    s = state(
+        gauges=gauges,
+        hold_s=2.2,
+        warning="Slow down.",
+        instruction="Turn a little further, gently, and look behind you over your shoulder.",
+    )
     frame = blank(*size)
     out = draw_overlay(frame, one_arm_pose(0.5), s)
     assert out.shape == frame.shape and out.dtype == np.uint8

@@ -15,8 +15,9 @@ from coach.ui.plots import _held, _spans, plot_angles
 
 def series(values: dict[str, np.ndarray], t: np.ndarray) -> AngleSeries:
     speed = {k: np.gradient(v, t) for k, v in values.items()}
-    return AngleSeries(t, dict(values), dict(values), speed, dict(speed),
-                       np.ones(len(t), dtype=bool))
+    return AngleSeries(
+        t, dict(values), dict(values), speed, dict(speed), np.ones(len(t), dtype=bool)
+    )
 
 
 def twist_series() -> AngleSeries:
@@ -35,18 +36,44 @@ def report(reps: list[dict[str, Any]], events: list[dict[str, Any]]) -> dict[str
 
 
 TWIST_REPS = [
-    {"side": "right", "start_s": 1.5, "end_s": 8.5, "hold_s": 5.9, "target_hold_s": 5,
-     "ok": True},
-    {"side": "left", "start_s": 10.5, "end_s": 17.5, "hold_s": 5.9, "target_hold_s": 5,
-     "ok": False},
+    {"side": "right", "start_s": 1.5, "end_s": 8.5, "hold_s": 5.9, "target_hold_s": 5, "ok": True},
+    {
+        "side": "left",
+        "start_s": 10.5,
+        "end_s": 17.5,
+        "hold_s": 5.9,
+        "target_hold_s": 5,
+        "ok": False,
+    },
 ]
 EVENTS = [
-    {"type": "overextension", "start_s": 5.0, "end_s": 6.0, "angle": "trunk_rotation",
-     "value": 70.0, "limit": 65.0, "message": "Ease off"},
-    {"type": "too_fast", "start_s": 8.0, "end_s": 8.0, "angle": "trunk_rotation",
-     "value": 150.0, "limit": 120.0, "message": "Slow down"},
-    {"type": "rep_complete", "start_s": 1.5, "end_s": 8.5, "angle": "trunk_rotation",
-     "value": 40.0, "limit": None, "message": "That's 1"},
+    {
+        "type": "overextension",
+        "start_s": 5.0,
+        "end_s": 6.0,
+        "angle": "trunk_rotation",
+        "value": 70.0,
+        "limit": 65.0,
+        "message": "Ease off",
+    },
+    {
+        "type": "too_fast",
+        "start_s": 8.0,
+        "end_s": 8.0,
+        "angle": "trunk_rotation",
+        "value": 150.0,
+        "limit": 120.0,
+        "message": "Slow down",
+    },
+    {
+        "type": "rep_complete",
+        "start_s": 1.5,
+        "end_s": 8.5,
+        "angle": "trunk_rotation",
+        "value": 40.0,
+        "limit": None,
+        "message": "That's 1",
+    },
 ]
 
 
@@ -80,9 +107,24 @@ def test_symmetric_plot_with_unseen_stretches_still_draws(tmp_path: Path) -> Non
     t = np.arange(0, 10, 1 / 30)
     hip = np.where(t < 3, np.nan, np.where(t < 5, 140.0, 40.0))
     head = np.full_like(t, -10.0)
-    out = plot_angles(series({"hip_flexion": hip, "head_lift": head}, t),
-                      report([{"side": None, "start_s": 5.0, "end_s": 10.0, "hold_s": 4.9,
-                               "target_hold_s": 30, "ok": False}], []), ex, tmp_path / "k.png")
+    out = plot_angles(
+        series({"hip_flexion": hip, "head_lift": head}, t),
+        report(
+            [
+                {
+                    "side": None,
+                    "start_s": 5.0,
+                    "end_s": 10.0,
+                    "hold_s": 4.9,
+                    "target_hold_s": 30,
+                    "ok": False,
+                }
+            ],
+            [],
+        ),
+        ex,
+        tmp_path / "k.png",
+    )
     assert_png(out)
 
 

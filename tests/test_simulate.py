@@ -139,8 +139,11 @@ def test_jitter_is_millimetres_larger_in_depth_and_mostly_temporally_correlated(
     sc = sim.Scenario(reps_per_side=1)
     noisy, _ = sim.simulate("chair-back-extension", sc, 5)
     quiet, _ = sim.simulate("chair-back-extension", sim.Scenario(reps_per_side=1, noise=False), 5)
-    pairs = [(a.world, b.world) for a, b in zip(noisy, quiet, strict=True)
-             if a.world is not None and b.world is not None]
+    pairs = [
+        (a.world, b.world)
+        for a, b in zip(noisy, quiet, strict=True)
+        if a.world is not None and b.world is not None
+    ]
     err = np.array([a[:, :3] - b[:, :3] for a, b in pairs])
     near = [INDEX[n] for n in ("nose", "mouth_left", "mouth_right")]
     robust = np.median(np.abs(err[:, near]), axis=(0, 1)) / 0.6745
@@ -202,8 +205,9 @@ def test_the_same_seed_gives_the_same_session() -> None:
     a, ta = sim.simulate("knees-to-chest", sim.Scenario(reps_per_side=1), 9)
     b, tb = sim.simulate("knees-to-chest", sim.Scenario(reps_per_side=1), 9)
     assert ta == tb and len(a) == len(b)
-    assert all(np.array_equal(x.world, y.world) for x, y in zip(a, b, strict=True)
-               if x.world is not None)
+    assert all(
+        np.array_equal(x.world, y.world) for x, y in zip(a, b, strict=True) if x.world is not None
+    )
 
 
 @pytest.mark.parametrize("fps", [15.0, 30.0])
@@ -236,8 +240,22 @@ def test_session_files_round_trip_through_the_landmark_reader(tmp_path) -> None:
 
 def test_cli_writes_a_landmark_file_and_its_truth(tmp_path, capsys) -> None:
     out = tmp_path / "s.landmarks.jsonl"
-    code = sim.main(["--exercise", "knees-to-chest", "--scenario", "too_fast+lost_view",
-                     "--seed", "3", "--out", str(out), "--fps", "15", "--reps", "1"])
+    code = sim.main(
+        [
+            "--exercise",
+            "knees-to-chest",
+            "--scenario",
+            "too_fast+lost_view",
+            "--seed",
+            "3",
+            "--out",
+            str(out),
+            "--fps",
+            "15",
+            "--reps",
+            "1",
+        ]
+    )
     assert code == 0 and out.exists()
     truth = json.loads(sim.truth_path(out).read_text())
     kinds = {e["type"] for e in truth["events"]}

@@ -40,6 +40,7 @@ from coach.sim.truth import compute_truth
 
 SOURCE = "coach.simulate"
 
+
 # ----- putting it together ----------------------------------------------------------------
 def _angles(script: Script, t: np.ndarray) -> Angles:
     raw = script.driver.at(t)

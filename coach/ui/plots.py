@@ -24,6 +24,8 @@ RAW = "#6f9fd0"
 SIDE_COLOURS = {"right": "#1f77b4", "left": "#e07b00", None: "#1f4e79"}
 BAND = "#3aa655"
 LIMIT = "#d62728"
+
+
 def _title(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
