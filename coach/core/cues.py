@@ -30,6 +30,41 @@ class Cue:
     cooldown_s: float = 8.0
 
 
+@dataclass(frozen=True)
+class CueKind:
+    """How urgent one kind of prompt is, how soon it may repeat, and its fixed words."""
+
+    priority: Priority
+    cooldown_s: float
+    text: str = ""  # empty: the words come with the moment (a count, a pose file's cue)
+
+
+# The one table of the session's prompts: key -> urgency, cooldown, words.
+CUE_KINDS: dict[str, CueKind] = {
+    "placement": CueKind(Priority.INSTRUCTION, 30.0),
+    "go": CueKind(Priority.INSTRUCTION, 4.0),
+    "go_again": CueKind(Priority.INSTRUCTION, 10.0),  # after a rest: the same words, less often
+    "hold": CueKind(Priority.INSTRUCTION, 3.0, "Hold it there."),
+    "hold_done": CueKind(Priority.INSTRUCTION, 2.0, "Well done. Now come back slowly."),
+    "countdown": CueKind(Priority.INFO, 1.0),
+    "rep": CueKind(Priority.INFO, 2.0),
+    "switch": CueKind(Priority.INSTRUCTION, 10.0),
+    "done": CueKind(Priority.INSTRUCTION, 30.0, "Set complete. Well done, rest now."),
+    "short": CueKind(Priority.INSTRUCTION, 8.0),
+    "form": CueKind(Priority.INFO, 12.0),
+    "over": CueKind(Priority.INSTRUCTION, 10.0),
+    "safety": CueKind(Priority.SAFETY, 6.0),
+    "lost_view": CueKind(Priority.SAFETY, 8.0),
+    "pain_stop": CueKind(Priority.SAFETY, 0.0),
+}
+
+
+def cue(kind: str, t: float, text: str = "", key: str = "") -> Cue:
+    """A prompt of one kind from the table; `key` (default: the kind) shares a cooldown."""
+    k = CUE_KINDS[kind]
+    return Cue(text or k.text, k.priority, key or kind, t, k.cooldown_s)
+
+
 # ----- the coach's words, one place each -------------------------------------------------------
 def placement_text(exercise: Exercise) -> str:
     """Short enough to say aloud; the full advice is on screen and in `coach show`."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from coach.core.angles import frame_angles, series_key
-from coach.core.cues import Cue, Priority, go_text, placement_text, rep_text
+from coach.core.cues import CUE_KINDS, cue, go_text, placement_text, rep_text
 from coach.core.events import MESSAGES, Event
 from coach.core.exercises import AngleRule, Exercise
 from coach.core.filters import OneEuro
@@ -178,7 +178,7 @@ class Session:
         kind, ev = change
         if kind == "open":
             out.opened.append(ev)
-            out.cues.append(Cue(ev.message, Priority.SAFETY, "lost_view", t))
+            out.cues.append(cue("lost_view", t, ev.message))
         else:
             out.closed.append(ev)
             self.events.append(ev)
@@ -194,7 +194,7 @@ class Session:
         for what, ev in changes:
             if what == "open":
                 out.opened.append(ev)
-                out.cues.append(Cue(ev.message, Priority.SAFETY, ev.type, sample.t, 6))
+                out.cues.append(cue("safety", sample.t, ev.message, key=ev.type))
                 if ev.type == "overextension" and self.current is not None:
                     self.current.overextended = True
             else:
@@ -204,7 +204,7 @@ class Session:
     def _setup(self, t: float, seen: bool, out: StepResult) -> None:
         """Wait until the person has been in view a moment; coach from wherever they are."""
         if self.frames == 1:
-            out.cues.append(Cue(self.placement_text(), Priority.INSTRUCTION, "placement", t, 30))
+            out.cues.append(cue("placement", t, self.placement_text()))
         if not seen:
             self._seen_since = None
             return
@@ -213,7 +213,7 @@ class Session:
         if t - self._seen_since >= self.judge.seen_to_start_s:
             self.phase = Phase.RESTING
             self._rest_since = t
-            out.cues.append(Cue(self._go_text(), Priority.INSTRUCTION, "go", t, 4))
+            out.cues.append(cue("go", t, self._go_text()))
 
     def _in_target(self, sample: Sample, side: str | None) -> bool:
         """Every target angle inside its band, with hysteresis on the way out."""
@@ -267,7 +267,7 @@ class Session:
         if self._holds.open is not None:
             self.phase = Phase.HOLDING
             if change == "opened" and not rep.hold_announced:
-                out.cues.append(Cue("Hold it there.", Priority.INSTRUCTION, "hold", t, 3))
+                out.cues.append(cue("hold", t))
             self._hold_cues(rep, t, out)
             self._form_cues(sample, rep.side, t, out)
         elif rep.reached and not near_peak:
@@ -324,7 +324,7 @@ class Session:
             return
         if t - self._rest_since >= self.exercise.rest_s and self.reps:
             self._rest_since = t
-            out.cues.append(Cue(self._go_text(), Priority.INSTRUCTION, "go", t, 10))
+            out.cues.append(cue("go_again", t, self._go_text(), key="go"))
 
     def good_counts(self) -> dict[str, int]:
         """Good reps per side ("right", "left") and in all ("total")."""
@@ -367,15 +367,7 @@ class Session:
             counts = self.side_counts()
             need = self.exercise.reps_per_side
             if counts[side] >= need and counts[other] < need:
-                out.cues.append(
-                    Cue(
-                        f"That side is done. Switch to your {other}.",
-                        Priority.INSTRUCTION,
-                        "switch",
-                        t,
-                        10,
-                    )
-                )
+                out.cues.append(cue("switch", t, f"That side is done. Switch to your {other}."))
 
     def _end_rep(self, t: float, out: StepResult, finished: bool = True) -> None:
         rep = self.current
@@ -406,11 +398,9 @@ class Session:
         )
         self.events.append(ev)
         out.opened.append(ev)
-        out.cues.append(Cue(msg, Priority.INFO, "rep", t, 2))
+        out.cues.append(cue("rep", t, msg))
         if self.done():
-            out.cues.append(
-                Cue("Set complete. Well done, rest now.", Priority.INSTRUCTION, "done", t, 30)
-            )
+            out.cues.append(cue("done", t))
 
     def _rep_message(self, rep: Rep) -> str:
         n = self.side_counts()[rep.side] if rep.side is not None else len(self.reps)
@@ -429,37 +419,33 @@ class Session:
                     self.driver.name,
                     held,
                     rep.target_hold_s,
-                    "Well done. Now come back slowly.",
+                    CUE_KINDS["hold_done"].text,
                 )
                 self.events.append(ev)
                 out.opened.append(ev)
-                out.cues.append(Cue(ev.message, Priority.INSTRUCTION, "hold_done", t, 2))
+                out.cues.append(cue("hold_done", t, ev.message))
             return
         for mark in (20.0, 10.0, 5.0):
             if remaining <= mark < rep.target_hold_s and (
                 self._last_hold_cue_remaining is None or self._last_hold_cue_remaining > mark
             ):
                 self._last_hold_cue_remaining = mark
-                out.cues.append(
-                    Cue(f"Hold... {int(mark)} more seconds.", Priority.INFO, "countdown", t, 1)
-                )
+                out.cues.append(cue("countdown", t, f"Hold... {int(mark)} more seconds."))
                 return
 
     def _form_cues(self, sample: Sample, side: str | None, t: float, out: StepResult) -> None:
         for rule in self.exercise.angles:
             verdict = read(rule, self.value(sample, rule, side))
             if rule.role == "form" and verdict is Reading.SHORT and rule.short_cue:
-                out.cues.append(Cue(rule.short_cue, Priority.INFO, f"form:{rule.name}", t, 12))
+                out.cues.append(cue("form", t, rule.short_cue, key=f"form:{rule.name}"))
             elif verdict is Reading.OVER and rule.over_cue:
-                out.cues.append(
-                    Cue(rule.over_cue, Priority.INSTRUCTION, f"over:{rule.name}", t, 10)
-                )
+                out.cues.append(cue("over", t, rule.over_cue, key=f"over:{rule.name}"))
 
     def _short_cue(self, t: float, out: StepResult) -> None:
         if self._short_since is not None and t - self._short_since >= self.judge.short_cue_after_s:
             self._short_since = t
             if self.driver.short_cue:
-                out.cues.append(Cue(self.driver.short_cue, Priority.INSTRUCTION, "short", t, 8))
+                out.cues.append(cue("short", t, self.driver.short_cue))
 
     # ----- words --------------------------------------------------------------------------
     def placement_text(self) -> str:
@@ -483,7 +469,7 @@ class Session:
         self.finish(t)
         self.events.append(ev)
         out.opened.append(ev)
-        out.cues.append(Cue(ev.message, Priority.SAFETY, "pain_stop", t, 0))
+        out.cues.append(cue("pain_stop", t, ev.message))
         self.stopped_reason = "pain_stop"
         self.phase = Phase.STOPPED
         return out
