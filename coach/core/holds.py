@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from coach.core.moments import _Plateau
 
+MIN_PLATEAU_S = 0.5  # still for less than this is a pause in a movement, not a hold
+
 
 @dataclass
 class Holds:
@@ -47,7 +49,10 @@ class Holds:
 
     @property
     def all(self) -> list[_Plateau]:
-        return [*self.closed, *([self.open] if self.open is not None else [])]
+        """The plateaus long enough to be a hold or a rest: the turn at the top of a jolt is
+        momentarily still, but it is no plateau."""
+        plateaus = [*self.closed, *([self.open] if self.open is not None else [])]
+        return [pl for pl in plateaus if pl.end - pl.start >= MIN_PLATEAU_S]
 
     def current_s(self) -> float | None:
         """Seconds held so far in the hold under way, or None when not holding."""
@@ -65,13 +70,17 @@ class Holds:
     def settled_start(self, start: float, enter_deg: float) -> float:
         """Where the attempt really began: after the last settle well below its hold (the
         person lying back onto the roller first, then arching over it)."""
-        if not self.closed:
+        plateaus = self.all
+        if not plateaus:
             return start
-        top = max(self.closed, key=lambda pl: pl.level)
-        lower = [
-            pl for pl in self.closed if pl.end < top.start and pl.level <= top.level - enter_deg
-        ]
+        top = max(plateaus, key=lambda pl: pl.level)
+        lower = [pl for pl in plateaus if pl.end < top.start and pl.level <= top.level - enter_deg]
         return max([start, *(pl.end for pl in lower)])
+
+    def top_level(self) -> float | None:
+        """The level of the highest plateau so far, or None before the first."""
+        plateaus = self.all
+        return max(pl.level for pl in plateaus) if plateaus else None
 
     def first_level(self) -> float | None:
         plateaus = self.all

@@ -284,7 +284,10 @@ class Session:
         exit_deg = j.rep_exit_fraction * rise
         if j.rep_exit_cap_deg > 0:
             exit_deg = min(exit_deg, j.rep_exit_cap_deg)
-        fallen = self._peak - p >= max(self._enter_deg(), exit_deg)
+        # Fallen back from the hold (the highest still plateau): a spike past it (too far, a
+        # jolt) is not where the rep is measured from.
+        top = self._holds.top_level()
+        fallen = (self._peak if top is None else top) - p >= max(self._enter_deg(), exit_deg)
         settled = fallen and self._still(sample, rep.side)
         if home or settled:
             if self._fall_since is None:
