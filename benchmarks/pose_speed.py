@@ -111,23 +111,7 @@ def coach_score(path: Path, end_s: float | None) -> int:
     from coach.commands.score import score_one
     from coach.commands.score_compute import ScoreOptions
 
-    opts = ScoreOptions(
-        exercise="auto",
-        variant=None,
-        json_path=None,
-        out_dir=None,
-        annotated=False,
-        save_landmarks=False,
-        start_s=None,
-        end_s=end_s,
-        view=None,
-        model=None,
-        sample_fps=DEFAULT_SAMPLE_FPS,
-        pose_jobs=os.cpu_count() or 1,
-        history=False,
-        db=None,
-        quiet=True,
-    )
+    opts = ScoreOptions(end_s=end_s, sample_fps=DEFAULT_SAMPLE_FPS, pose_jobs=os.cpu_count() or 1)
     outcome = score_one(path, opts)
     return outcome.frames
 

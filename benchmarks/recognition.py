@@ -105,23 +105,7 @@ def judge(frames: list[PoseFrame], source: str, photo: bool) -> dict[str, Any]:
     exercises: dict[str, Exercise] = load_all()
     from coach.commands.score_compute import ScoreOptions
 
-    opts = ScoreOptions(
-        exercise="auto",
-        variant=None,
-        json_path=None,
-        out_dir=None,
-        annotated=False,
-        save_landmarks=False,
-        start_s=None,
-        end_s=None,
-        view=None,
-        model=None,
-        sample_fps=SAMPLE_FPS,
-        pose_jobs=1,
-        history=False,
-        db=None,
-        quiet=True,
-    )
+    opts = ScoreOptions(sample_fps=SAMPLE_FPS)
     exercise, rec = choose_exercise(frames, opts, exercises)
     if exercise is None:
         assert rec is not None

@@ -14,24 +14,7 @@ pytestmark = [pytest.mark.footage, pytest.mark.slow]
 
 
 def options(**kw) -> ScoreOptions:
-    base = dict(
-        exercise="auto",
-        variant=None,
-        json_path=None,
-        out_dir=None,
-        annotated=False,
-        save_landmarks=False,
-        start_s=None,
-        end_s=None,
-        view=None,
-        model=None,
-        sample_fps=None,
-        pose_jobs=2,
-        history=False,
-        db=None,
-        quiet=True,
-    )
-    return ScoreOptions(**{**base, **kw})
+    return ScoreOptions(**{"pose_jobs": 2, **kw})
 
 
 def test_seated_twist_clip_is_recognised_with_reps_on_each_side(tmp_path: Path):

@@ -2,8 +2,10 @@
 
 Each series is a piecewise-linear script of one stretch's angles at 30 frames a second, fed
 through the offline smoothing and the session machine exactly as a recording would be. The
-limits read from the pose files are the thing under test: a judge whose limits or speed
-checks drift by a few degrees fails here, just over or just under each line.
+lines are written here as numbers, from the published figures the README and the pose files
+cite, never read from the rule objects: a judge (or a pose file) whose limits or speed checks
+drift by a few degrees fails here, just over or just under each line.
+
 """
 
 from __future__ import annotations
@@ -19,6 +21,14 @@ from coach.core.report import build_report
 from coach.core.scoring import score_series, smooth_series
 
 FPS = 30.0
+
+# The lines under test, from their sources (not from poses/*.toml):
+KNEE_HUG_SPEED_DPS = 90.0  # twice a calm knee pull (20-45 deg/s): "gentle and slow"
+NECK_SPEED_DPS = 60.0  # the head lowered back: as slow as the trunk
+KNEE_HUG_LIMIT_DEG = 18.0  # shoulder-hip-knee compressed past any hug seen: pulling too hard
+TWIST_LIMIT_DEG = 55.0  # AAOS thoracolumbar rotation 45 deg + 10 for shoulder-blade motion
+NECK_LIMIT_DEG = 45.0  # AAOS cervical extension 45 deg
+STANDING_START_LOW_DEG = -15.0  # the standing start band's low edge (leaning forward a little)
 
 
 def script(*knots: tuple[float, float], fps: float = FPS) -> tuple[np.ndarray, np.ndarray]:
@@ -46,7 +56,7 @@ def events(report: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 def knees_at_speed(ratio: float) -> tuple[Exercise, np.ndarray, np.ndarray, float]:
     """Knees pulled from 150 to 40 deg at `ratio` x the hip angle's speed limit."""
     ex = load_exercise("knees-to-chest")
-    speed = ratio * ex.angle("hip_flexion").max_speed_dps
+    speed = ratio * KNEE_HUG_SPEED_DPS
     move = 110.0 / speed
     t, hip = script((0, 150), (3, 150), (3 + move, 40), (40, 40), (44, 150), (48, 150))
     return ex, t, hip, 3.0
@@ -68,8 +78,7 @@ def test_a_move_at_0_9x_the_speed_limit_never_warns() -> None:
 
 def test_the_neck_alone_thrown_back_fast_warns() -> None:
     ex = load_exercise("chair-back-extension")
-    limit = ex.angle("neck_extension").max_speed_dps
-    move = 30.0 / (1.3 * limit)
+    move = 30.0 / (1.3 * NECK_SPEED_DPS)
     t, neck = script((0, 0), (4, 0), (6, 0), (6 + move, 30), (20, 30), (24, 0), (26, 0))
     _, trunk = script((0, 0), (4, 20), (20, 20), (24, 0), (26, 0))
     fast = events(judge(ex, t, trunk_extension=trunk, neck_extension=neck), "too_fast")
@@ -85,7 +94,7 @@ def knees_hugged_to(hip_deg: float) -> dict[str, Any]:
 
 
 def test_two_degrees_past_the_limit_warns() -> None:
-    limit = load_exercise("knees-to-chest").angle("hip_flexion").limit  # a low limit
+    limit = KNEE_HUG_LIMIT_DEG  # a low limit: past it is below it
     over = events(knees_hugged_to(limit - 2.0), "overextension")
     assert len(over) == 1
     assert over[0]["angle"] == "hip_flexion"
@@ -93,15 +102,13 @@ def test_two_degrees_past_the_limit_warns() -> None:
 
 
 def test_two_degrees_inside_the_limit_never_warns() -> None:
-    limit = load_exercise("knees-to-chest").angle("hip_flexion").limit
-    assert events(knees_hugged_to(limit + 2.0), "overextension") == []
+    assert events(knees_hugged_to(KNEE_HUG_LIMIT_DEG + 2.0), "overextension") == []
 
 
 @pytest.mark.parametrize("delta, warns", [(2.0, True), (-2.0, False)])
 def test_the_twist_limit_is_judged_on_either_side(delta: float, warns: bool) -> None:
     ex = load_exercise("seated-twist")
-    limit = ex.angle("trunk_rotation").limit
-    turn = -(limit + delta)  # to the left: the rule reads it mirrored
+    turn = -(TWIST_LIMIT_DEG + delta)  # to the left: the rule reads it mirrored
     t, rot = script((0, 0), (3, 0), (6, turn), (14, turn), (17, 0), (19, 0))
     over = events(judge(ex, t, trunk_rotation=rot), "overextension")
     assert bool(over) is warns
@@ -110,7 +117,7 @@ def test_the_twist_limit_is_judged_on_either_side(delta: float, warns: bool) -> 
 def test_overextension_is_watched_during_set_up_too() -> None:
     """Someone already deep in the stretch from the first frame is still warned."""
     ex = load_exercise("chair-back-extension")
-    limit = ex.angle("neck_extension").limit
+    limit = NECK_LIMIT_DEG
     t, _ = script((0, 0), (12, 0))
     report = judge(ex, t, trunk_extension=20.0, neck_extension=limit + 5.0)
     over = events(report, "overextension")
@@ -153,7 +160,7 @@ def test_a_dip_inside_the_hysteresis_does_not_split_the_rep() -> None:
 def test_a_rep_is_counted_from_a_resting_posture_outside_the_start_band() -> None:
     """Camera roll of a few degrees puts the rest outside the start band: still coached."""
     ex = load_exercise("standing-back-extension")
-    rest = ex.angle("trunk_extension").start[0] - 4.0
+    rest = STANDING_START_LOW_DEG - 4.0
     t, trunk = script((0, rest), (3, rest), (4.5, 18), (12, 18), (13.5, rest), (16, rest))
     reps = judge(ex, t, trunk_extension=trunk, neck_extension=5.0)["reps"]
     assert len(reps) == 1 and reps[0]["hold_s"] == pytest.approx(7.5, abs=0.4)
@@ -179,3 +186,25 @@ def test_sitting_on_the_roller_without_arching_is_no_rep() -> None:
     t, trunk = script((0, 5), (3, 5), (6, 70), (60, 70))
     report = judge(ex, t, trunk_recline=trunk, neck_extension=0.0, hip_opening=150.0)
     assert report["reps"] == []
+
+
+@pytest.mark.parametrize("delta, warns", [(2.0, True), (-2.0, False)])
+def test_the_neck_limit_during_a_chair_extension(delta: float, warns: bool) -> None:
+    ex = load_exercise("chair-back-extension")
+    neck = NECK_LIMIT_DEG + delta
+    t, trunk = script((0, 0), (3, 0), (5, 20), (15, 20), (17, 0), (19, 0))
+    _, head = script((0, 0), (3, 0), (5, neck), (15, neck), (17, 0), (19, 0))
+    over = events(judge(ex, t, trunk_extension=trunk, neck_extension=head), "overextension")
+    assert bool(over) is warns
+    if warns:
+        assert over[0]["angle"] == "neck_extension"
+
+
+@pytest.mark.parametrize("ratio, warns", [(1.2, True), (0.85, False)])
+def test_the_neck_speed_limit_alone(ratio: float, warns: bool) -> None:
+    ex = load_exercise("chair-back-extension")
+    move = 30.0 / (ratio * NECK_SPEED_DPS)
+    t, neck = script((0, 0), (4, 0), (6, 0), (6 + move, 30), (20, 30), (24, 0), (26, 0))
+    _, trunk = script((0, 0), (4, 20), (20, 20), (24, 0), (26, 0))
+    fast = events(judge(ex, t, trunk_extension=trunk, neck_extension=neck), "too_fast")
+    assert bool(fast) is warns

@@ -26,21 +26,23 @@ from coach.io.inputs import Loaded, file_sha256, kind_of
 
 @dataclass(frozen=True)
 class ScoreOptions:
-    exercise: str
-    variant: str | None
-    json_path: str | None
-    out_dir: str | None
-    annotated: bool
-    save_landmarks: bool
-    start_s: float | None
-    end_s: float | None
-    view: str | None
-    model: str | None
-    sample_fps: float | None
-    pose_jobs: int
-    history: bool
-    db: str | None
-    quiet: bool
+    """`coach score`'s options; the defaults score as `--exercise auto` with no outputs."""
+
+    exercise: str = "auto"
+    variant: str | None = None
+    json_path: str | None = None
+    out_dir: str | None = None
+    annotated: bool = False
+    save_landmarks: bool = False
+    start_s: float | None = None
+    end_s: float | None = None
+    view: str | None = None
+    model: str | None = None
+    sample_fps: float | None = None
+    pose_jobs: int = 1
+    history: bool = False
+    db: str | None = None
+    quiet: bool = True
     resume: bool = False
 
 

@@ -74,7 +74,6 @@ class JudgeSettings:
     jerky_off_s: float = 0.4
     jerky_clear_ratio: float = 0.5
     short_cue_after_s: float = 2.5
-    start_cue_every_s: float = 8.0
 
     @classmethod
     def from_table(cls, table: dict[str, Any]) -> JudgeSettings:

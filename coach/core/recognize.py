@@ -152,31 +152,6 @@ def fit(frames: list[PoseFrame], exercise: Exercise, view: str | None) -> float:
     return score * body
 
 
-def _start_fit(series: AngleSeries, exercise: Exercise) -> float:
-    """A photo with the stretch's driving angle in its start band (1) or not (0)."""
-    rule = exercise.driver_rule
-    values = [float(v[0]) for k, v in series.raw.items() if rule_name(k) == rule.name]
-    return float(any(start_pose(rule, v) for v in values if math.isfinite(v)))
-
-
-def _clearly_in(rule: AngleRule, raw: float) -> bool:
-    v = abs(raw) if rule.mirror else raw
-    lo, hi = rule.target
-    if rule.toward_target() > 0:
-        lo += PHOTO_MARGIN_DEG
-    else:
-        hi -= PHOTO_MARGIN_DEG
-    return lo <= v <= hi and not rule.past_limit(v)
-
-
-def start_pose(rule: AngleRule, raw: float) -> bool:
-    """The driving angle inside its start band (either side, for a mirrored twist)."""
-    if rule.start is None:
-        return False
-    lo, hi = rule.start
-    return any(lo <= v <= hi for v in ((raw, -raw) if rule.mirror else (raw,)))
-
-
 def travels(frames: list[PoseFrame]) -> bool:
     """Whether the person walks about: over a second, the hips move more than
     TRAVEL_TORSOS_PER_S torso lengths, for over a third of the recording. A jump of a torso
@@ -233,6 +208,17 @@ def form_agreement(series: AngleSeries, exercise: Exercise) -> float:
             hits += int(np.sum((v >= rule.target[0]) & (v <= rule.target[1])))
             total += len(v)
     return hits / total if total else 1.0
+
+
+def _clearly_in(rule: AngleRule, raw: float) -> bool:
+    """Inside the band by PHOTO_MARGIN_DEG from the edge nearest the start, not past the limit."""
+    v = abs(raw) if rule.mirror else raw
+    lo, hi = rule.target
+    if rule.toward_target() > 0:
+        lo += PHOTO_MARGIN_DEG
+    else:
+        hi -= PHOTO_MARGIN_DEG
+    return lo <= v <= hi and not rule.past_limit(v)
 
 
 def _still_fit(series: AngleSeries, exercise: Exercise) -> float:

@@ -107,6 +107,7 @@ class SafetyMonitor:
         j = exercise.judge
         self.exercise = exercise
         self.detectors: dict[tuple[str, str], Detector] = {}
+        self._rules = {rule.name: rule for rule in exercise.angles}
         for rule in exercise.angles:
             if not rule.check_limit:
                 continue
@@ -144,7 +145,7 @@ class SafetyMonitor:
         j = self.exercise.judge
         changes = []
         for (kind, name), det in self.detectors.items():
-            rule = self.exercise.angle(name)
+            rule = self._rules[name]
             if kind == "overextension":
                 v = value(rule, side)
                 if not math.isfinite(v):

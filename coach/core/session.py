@@ -56,7 +56,6 @@ class Session:
         self._span = max(1.0, target_p[0] - (start_p[0] + start_p[1]) / 2.0)
         self._target_edge = target_p[0]
         self._seen_since: float | None = None
-        self._start_cue_t: float | None = None
         self._trough = math.nan  # the resting posture: least progress since the last attempt
         self._leave_t = 0.0  # the last moment at the resting posture
         self._peak = math.nan

@@ -346,14 +346,7 @@ def merge_chunks(
     plan: VideoPlan, parts: list[tuple[list[PoseFrame], CoachError | None]]
 ) -> tuple[list[PoseFrame], CoachError | None]:
     """The chunks' frames (in plan order) as one recording, with the error that cut it short."""
-    frames, error = _merge(parts)
-    if error is not None and error.problem.startswith(f"{plan.options.path}: truncated"):
-        # The chunk's message gives the chunk's end; say where the whole file stops instead.
-        seen = frames[-1].t if frames else 0.0
-        error = truncation_error(
-            plan.options.path, f"video ends at {seen:.1f} s of {plan.end_s:.1f} s"
-        )
-    return frames, error
+    return _merge(parts, plan.options.path, plan.end_s)
 
 
 def _estimate_parallel(
@@ -377,18 +370,16 @@ def _estimate_parallel(
     finally:
         children.close()
     results = {0: (first, first_error), **children.results}
-    frames, error = _merge([results[c.index] for c in chunks])
-    if error is not None and error.problem.startswith(f"{opts.path}: truncated"):
-        # The chunk's message gives the chunk's end; say where the whole file stops instead.
-        seen = frames[-1].t if frames else 0.0
-        error = truncation_error(opts.path, f"video ends at {seen:.1f} s of {end_s:.1f} s")
-    return frames, error
+    return _merge([results[c.index] for c in chunks], opts.path, end_s)
 
 
 def _merge(
-    parts: list[tuple[list[PoseFrame], CoachError | None]],
+    parts: list[tuple[list[PoseFrame], CoachError | None]], path: Path | str, end_s: float
 ) -> tuple[list[PoseFrame], CoachError | None]:
-    """Chunks in order; stop after the first damaged one, whose later parts are unreliable."""
+    """Chunks in order; stop after the first damaged one, whose later parts are unreliable.
+
+    A chunk's truncation message gives the chunk's end; it is restated for the whole file.
+    """
     frames: list[PoseFrame] = []
     last_t = -math.inf
     for part, error in parts:
@@ -397,6 +388,9 @@ def _merge(
                 frames.append(f)
                 last_t = f.t
         if error is not None:
+            if error.problem.startswith(f"{path}: truncated"):
+                seen = frames[-1].t if frames else 0.0
+                error = truncation_error(path, f"video ends at {seen:.1f} s of {end_s:.1f} s")
             return frames, error
     return frames, None
 
