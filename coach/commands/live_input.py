@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -77,7 +77,10 @@ def file_feed(
         from coach.io.sources import VideoSource
 
         source = VideoSource(p)
-        return paced((LiveItem(t, image=img) for img, t in source), fast, clock, sleep)
+        # Decoding runs a frame ahead on its own thread, as a camera's capture thread does,
+        # so it overlaps pose estimation instead of adding to it.
+        frames = ahead(LiveItem(t, image=img) for img, t in source)
+        return paced(frames, fast, clock, sleep)
     raise CoachError(
         f"{p}: --source must be a video or a .landmarks.jsonl file",
         "give an .mp4/.mov/.avi/.webm/.mkv or a landmark file",
@@ -96,20 +99,19 @@ def camera_feed(camera: Any, clock: Clock = time.monotonic) -> Iterator[LiveItem
         yield LiveItem(t, image=image)
 
 
-def with_poses(
-    feed: Iterator[LiveItem], estimator: Estimator | None
-) -> Iterator[tuple[LiveItem, PoseFrame | None]]:
-    """Items with their poses. With an estimator, reading and pose estimation run on a worker
-    thread one frame ahead, so frame n+1 is posed while frame n is judged, drawn and shown
-    (MediaPipe and OpenCV release the GIL). At most one posed frame waits: no backlog."""
-    if estimator is None:
-        for item in feed:
-            yield item, item.pose
-        return
-    out: queue.Queue[tuple[LiveItem, PoseFrame | None] | BaseException | None] = queue.Queue(1)
+T = TypeVar("T")
+
+
+def ahead(items: Iterator[T], name: str = "coach-read") -> Iterator[T]:
+    """The same items, produced on a worker thread one item ahead of the consumer.
+
+    Errors raised by the producer are raised in the consumer; closing the consumer stops the
+    worker. At most one finished item waits, so nothing backs up behind a slow consumer.
+    """
+    out: queue.Queue[tuple[str, Any]] = queue.Queue(1)
     stop = threading.Event()
 
-    def put(x: tuple[LiveItem, PoseFrame | None] | BaseException | None) -> bool:
+    def put(x: tuple[str, Any]) -> bool:
         while not stop.is_set():
             try:
                 out.put(x, timeout=0.1)
@@ -120,29 +122,51 @@ def with_poses(
 
     def work() -> None:
         try:
-            for item in feed:
-                pose = item.pose
-                if pose is None and item.image is not None:
-                    pose = estimator.estimate(item.image, item.t)
-                if not put((item, pose)):
+            for item in items:
+                if not put(("item", item)):
                     return
-            put(None)
-        except BaseException as exc:  # handed to the main thread, raised there
-            put(exc)
+            put(("end", None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(("error", exc))
+        finally:  # on this thread, which ran it: a generator upstream stops its own worker
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
 
-    worker = threading.Thread(target=work, daemon=True, name="coach-pose")
+    worker = threading.Thread(target=work, daemon=True, name=name)
     worker.start()
     try:
         while True:
-            got = out.get()
-            if got is None:
+            kind, got = out.get()
+            if kind == "end":
                 return
-            if isinstance(got, BaseException):
+            if kind == "error":
                 raise got
             yield got
     finally:
         stop.set()
         worker.join(timeout=5.0)
+
+
+def with_poses(
+    feed: Iterator[LiveItem], estimator: Estimator | None
+) -> Iterator[tuple[LiveItem, PoseFrame | None]]:
+    """Items with their poses. With an estimator, pose estimation runs on a worker thread one
+    frame ahead, so frame n+1 is posed while frame n is judged, drawn and shown (MediaPipe
+    and OpenCV release the GIL). At most one posed frame waits: no backlog."""
+    if estimator is None:
+        for item in feed:
+            yield item, item.pose
+        return
+
+    def posed() -> Iterator[tuple[LiveItem, PoseFrame | None]]:
+        for item in feed:
+            pose = item.pose
+            if pose is None and item.image is not None:
+                pose = estimator.estimate(item.image, item.t)
+            yield item, pose
+
+    yield from ahead(posed(), name="coach-pose")
 
 
 # ----- keys ---------------------------------------------------------------------------------

@@ -11,7 +11,19 @@ import cv2
 import numpy as np
 
 from coach.core.view import Gauge
-from coach.ui.draw import AMBER, GREEN, INK, MUTED, RED, TRACK, WHITE, panel, put_text, px
+from coach.ui.draw import (
+    AMBER,
+    GREEN,
+    INK,
+    LAYERS,
+    MUTED,
+    RED,
+    TRACK,
+    WHITE,
+    panel,
+    put_text,
+    px,
+)
 
 
 def _arc(img, centre, r, f0, f1, colour, thick) -> None:
@@ -54,15 +66,51 @@ def gauge_colour(g: Gauge, attempting: bool = True) -> tuple[int, int, int]:
 def draw_gauge(
     img: np.ndarray, g: Gauge, box: tuple[int, int, int, int], s: float, attempting: bool = True
 ) -> None:
-    """A half-dial: grey track, green target band, red zone past the limit, a needle."""
-    x0, y0, x1, y1 = box
-    panel(img, box, INK, 0.62, px(12 * s))
-    w = x1 - x0
-    label_px = 17 * s
+    """A half-dial: grey track, green target band, red zone past the limit, a needle.
+
+    The dial and its labels change only with the rule, so they are drawn once and laid on
+    each frame (draw.LAYERS); the needle and the value are drawn every frame.
+    """
+    key = ("gauge", s, box, g.label, g.side, g.target, g.limit, g.axis)
+    LAYERS.draw(img, key, lambda canvas: _paint_dial(canvas, g, box, s))
+    centre, r, thick = _dial_geometry(box, s)
+    colour = gauge_colour(g, attempting)
+    if g.seen:
+        tip = _on_arc(centre, r + thick // 2, g.fraction(g.value))
+        cv2.line(img, centre, tip, INK, px(7 * s), cv2.LINE_AA)
+        cv2.line(img, centre, tip, WHITE, px(4 * s), cv2.LINE_AA)
+        text = f"{deg(g.value)}°"
+    else:
+        text = "not seen"
+    hub = px(6 * s)
+    cv2.circle(img, centre, hub, WHITE, -1, cv2.LINE_AA)
     value_px = 30 * s
-    r = int(min(w * 0.36, (y1 - y0) * 0.42))
+    put_text(
+        img,
+        text,
+        (centre[0], centre[1] + hub + px(2 * s)),
+        value_px if g.seen else value_px * 0.6,
+        colour,
+        anchor="ct",
+    )
+
+
+def _dial_geometry(box: tuple[int, int, int, int], s: float) -> tuple[tuple[int, int], int, int]:
+    """The dial's centre, radius and band thickness inside its box."""
+    x0, y0, x1, y1 = box
+    r = int(min((x1 - x0) * 0.36, (y1 - y0) * 0.42))
     centre = ((x0 + x1) // 2, y0 + px(12 * s) + r)
-    thick = px(max(6, r * 0.2))
+    return centre, r, px(max(6, r * 0.2))
+
+
+def _paint_dial(
+    img: np.ndarray, g: Gauge, box: tuple[int, int, int, int], s: float
+) -> tuple[int, int, int, int]:
+    """The panel, track, target band, limit zone and labels: what a rule fixes."""
+    y1 = box[3]
+    panel(img, box, INK, 0.62, px(12 * s))
+    label_px = 17 * s
+    centre, r, thick = _dial_geometry(box, s)
     _arc(img, centre, r, 0.0, 1.0, TRACK, thick)
     lo_f, hi_f = g.fraction(g.target[0]), g.fraction(g.target[1])
     _arc(img, centre, r, lo_f, hi_f, GREEN, thick)
@@ -79,24 +127,6 @@ def draw_gauge(
         px(2 * s),
         cv2.LINE_AA,
     )
-    colour = gauge_colour(g, attempting)
-    if g.seen:
-        tip = _on_arc(centre, r + thick // 2, g.fraction(g.value))
-        cv2.line(img, centre, tip, INK, px(7 * s), cv2.LINE_AA)
-        cv2.line(img, centre, tip, WHITE, px(4 * s), cv2.LINE_AA)
-        text = f"{deg(g.value)}°"
-    else:
-        text = "not seen"
-    hub = px(6 * s)
-    cv2.circle(img, centre, hub, WHITE, -1, cv2.LINE_AA)
-    put_text(
-        img,
-        text,
-        (centre[0], centre[1] + hub + px(2 * s)),
-        value_px if g.seen else value_px * 0.6,
-        colour,
-        anchor="ct",
-    )
     band = f"target {deg(g.target[0])} to {deg(g.target[1])}°"
     if g.side:
         band = f"{g.side} · {band}"
@@ -111,3 +141,4 @@ def draw_gauge(
     put_text(
         img, band, (centre[0], y1 - px(8 * s)), label_px * 0.85, MUTED, bold=False, anchor="cb"
     )
+    return box

@@ -21,10 +21,12 @@ from coach.ui.draw import (
     BANNER_RED,
     GREEN,
     INK,
+    LAYERS,
     MUTED,
     RED,
     TRACK,
     WHITE,
+    Box,
     panel,
     put_text,
     px,
@@ -53,6 +55,22 @@ def _dots(img, x: int, y: int, done: int, target: int, s: float, extra: int = 0)
 
 def draw_top_bar(img: np.ndarray, state: OverlayState, s: float) -> int:
     """Exercise and phase on the left, rep counters on the right; returns the bar's bottom."""
+    key = (
+        "top bar",
+        s,
+        state.exercise_name,
+        state.variant,
+        state.phase,
+        state.phase_text,
+        tuple(sorted(state.reps.items())),
+        state.target_reps,
+        state.side,
+        tuple(sorted(state.extra.items())),
+    )
+    return LAYERS.draw(img, key, lambda canvas: _paint_top_bar(canvas, state, s))[3]
+
+
+def _paint_top_bar(img: np.ndarray, state: OverlayState, s: float) -> Box:
     w = img.shape[1]
     bar_h = px(56 * s)
     panel(img, (0, 0, w, bar_h), INK, 0.72)
@@ -72,7 +90,7 @@ def draw_top_bar(img: np.ndarray, state: OverlayState, s: float) -> int:
     )
     put_text(img, state.phase_text, (px0 + px(12 * s), mid), pill_px, WHITE, anchor="lm")
     _rep_counters(img, state, w - pad, mid, s)
-    return bar_h
+    return 0, 0, w, bar_h
 
 
 def _rep_counters(img, state: OverlayState, right: int, mid: int, s: float) -> None:
@@ -112,15 +130,15 @@ def draw_hold(
     pad = px(16 * s)
     x0 = img.shape[1] - pad - 2 * r - px(20 * s) if right else pad
     centre = (x0 + r + px(10 * s), top + pad + r + px(10 * s))
-    panel(
-        img,
-        (x0, top + pad, x0 + 2 * r + px(20 * s), top + pad + 2 * r + px(52 * s)),
-        INK,
-        0.62,
-        px(14 * s),
-    )
     thick = px(10 * s)
-    cv2.circle(img, centre, r - thick // 2, TRACK, thick, cv2.LINE_AA)
+    box = (x0, top + pad, x0 + 2 * r + px(20 * s), top + pad + 2 * r + px(52 * s))
+
+    def ring(canvas: np.ndarray) -> Box:
+        panel(canvas, box, INK, 0.62, px(14 * s))
+        cv2.circle(canvas, centre, r - thick // 2, TRACK, thick, cv2.LINE_AA)
+        return box
+
+    LAYERS.draw(img, ("hold ring", s, box), ring)
     frac = 1.0 - remaining / state.target_hold_s if state.target_hold_s > 0 else 1.0
     colour = GREEN if state.holding else AMBER
     if frac > 0:
@@ -149,6 +167,10 @@ PAIN_CHIP = "P or space: stop for pain"
 
 def draw_pain_chip(img: np.ndarray, s: float) -> int:
     """The pain stop key, always in sight at the bottom left; returns the chip's top."""
+    return LAYERS.draw(img, ("pain chip", s), lambda canvas: _paint_pain_chip(canvas, s))[1]
+
+
+def _paint_pain_chip(img: np.ndarray, s: float) -> Box:
     h = img.shape[0]
     size = 18 * s
     pad = px(8 * s)
@@ -158,7 +180,7 @@ def draw_pain_chip(img: np.ndarray, s: float) -> int:
     x0 = px(10 * s)
     panel(img, (x0, y0, x0 + tw + 2 * pad, y1), BANNER_RED, 0.9, px(10 * s))
     put_text(img, PAIN_CHIP, (x0 + pad, y0 + pad), size, WHITE)
-    return y0
+    return x0, y0, x0 + tw + 2 * pad, y1
 
 
 def draw_extra(img: np.ndarray, state: OverlayState, top: int, s: float) -> int:
@@ -166,6 +188,11 @@ def draw_extra(img: np.ndarray, state: OverlayState, top: int, s: float) -> int:
     n = sum(state.extra.values())
     if not n:
         return top
+    key = ("extra", s, n, top)
+    return LAYERS.draw(img, key, lambda canvas: _paint_extra(canvas, n, top, s))[3]
+
+
+def _paint_extra(img: np.ndarray, n: int, top: int, s: float) -> Box:
     text = f"{n} more than planned: rest now"
     size = 24 * s
     pad = px(8 * s)
@@ -174,7 +201,7 @@ def draw_extra(img: np.ndarray, state: OverlayState, top: int, s: float) -> int:
     x0 = (w - tw) // 2 - pad
     panel(img, (x0, top + pad, x0 + tw + 2 * pad, top + th + 3 * pad), AMBER, 0.92, px(10 * s))
     put_text(img, text, (w // 2, top + 2 * pad), size, INK, anchor="ct")
-    return top + th + 3 * pad
+    return x0, top + pad, x0 + tw + 2 * pad, top + th + 3 * pad
 
 
 def draw_pain_stop(img: np.ndarray, text: str) -> np.ndarray:
@@ -206,9 +233,14 @@ def draw_pain_stop(img: np.ndarray, text: str) -> np.ndarray:
 
 def draw_instruction(img: np.ndarray, text: str, s: float, bottom: int | None = None) -> int:
     """The current prompt in large text on a dark band at the bottom; returns the band's top."""
-    h, w = img.shape[:2]
     if not text:
-        return h if bottom is None else bottom
+        return img.shape[0] if bottom is None else bottom
+    key = ("instruction", s, text, bottom)
+    return LAYERS.draw(img, key, lambda canvas: _paint_instruction(canvas, text, s, bottom))[1]
+
+
+def _paint_instruction(img: np.ndarray, text: str, s: float, bottom: int | None) -> Box:
+    h, w = img.shape[:2]
     if bottom is not None:
         h = bottom + px(12 * s)
     size = 30 * s
@@ -222,11 +254,16 @@ def draw_instruction(img: np.ndarray, text: str, s: float, bottom: int | None = 
     panel(img, (x0, y0, x0 + widest + 2 * pad, y0 + band_h), INK, 0.75, px(14 * s))
     for i, line in enumerate(lines):
         put_text(img, line, (w // 2, y0 + pad + i * line_h), size, WHITE, anchor="ct")
-    return y0
+    return x0, y0, x0 + widest + 2 * pad, y0 + band_h
 
 
 def draw_warning(img: np.ndarray, text: str, top: int, s: float) -> int:
     """A full-width red banner under the top bar; returns its bottom."""
+    key = ("warning", s, text, top)
+    return LAYERS.draw(img, key, lambda canvas: _paint_warning(canvas, text, top, s))[3]
+
+
+def _paint_warning(img: np.ndarray, text: str, top: int, s: float) -> Box:
     w = img.shape[1]
     size = 28 * s
     pad = px(12 * s)
@@ -240,7 +277,7 @@ def draw_warning(img: np.ndarray, text: str, top: int, s: float) -> int:
     put_text(img, "⚠", (x, top + pad), size, WHITE)
     for i, line in enumerate(lines):
         put_text(img, line, (x + icon_w, top + pad + i * line_h), size, WHITE)
-    return y1
+    return 0, top, w, y1
 
 
 # ----- public ------------------------------------------------------------------------------
