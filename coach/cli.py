@@ -82,6 +82,9 @@ def _score_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--quiet", "-q", action="store_true", help="print only the final table")
     p.add_argument(
+        "--verbose", action="store_true", help="show the pose library's own log lines too"
+    )
+    p.add_argument(
         "--engine",
         choices=("local", "ray"),
         default="local",

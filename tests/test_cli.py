@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import angle_at, twist_frame
+from helpers import TWIST_CLIP, angle_at, need_footage, twist_frame
 
 from coach.io.landmark_file import write_landmarks
 
@@ -261,3 +261,17 @@ def test_daily_limit_stops_a_second_live_session_unless_forced(tmp_path, twist_f
     history = json.loads(coach("history", "--json", cwd=tmp_path).stdout)
     sessions = history if isinstance(history, list) else history["sessions"]
     assert len(sessions) == 2 and sum(bool(s["forced"]) for s in sessions) == 1
+
+
+@pytest.mark.footage
+def test_score_keeps_the_pose_librarys_log_lines_out_unless_verbose(tmp_path: Path):
+    """MediaPipe's native lines (TFLite delegate, absl) would mix with coach's own."""
+    clip = str(need_footage(TWIST_CLIP))
+    args = ("score", clip, "-e", "seated-twist", "--jobs", "1", "--end", "1")
+    quiet = coach(*args, cwd=tmp_path)
+    loud = coach(*args, "--verbose", cwd=tmp_path)
+    assert quiet.returncode == loud.returncode == 0
+    assert "TensorFlow Lite" in loud.stderr  # the lines exist, so hiding them is real
+    assert "TensorFlow Lite" not in quiet.stderr
+    assert "absl" not in quiet.stderr
+    assert "Seated floor twist" in quiet.stdout  # coach's own words still reach the person

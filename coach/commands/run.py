@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -42,6 +41,7 @@ from coach.core.exercises import Exercise, load_exercise
 from coach.core.landmarks import PoseFrame
 from coach.core.session import Session
 from coach.core.view import CueEditor, Prompts, overlay_state
+from coach.io.native_logs import native_logs_hidden
 from coach.ui.window import Window, make_window, print_keys
 from coach.voice.prompts import Speaker
 
@@ -300,37 +300,6 @@ def _gate(args: argparse.Namespace, exercise: Exercise, speaker: Speaker) -> boo
             print(f"coach: {text}")
 
     return bool(limit_gate(args.db, exercise.id, local_now(), args.force, ask, say))
-
-
-@contextlib.contextmanager
-def native_logs_hidden(verbose: bool) -> Iterator[None]:
-    """Keep the pose library's native log lines (TFLite delegate, absl, feedback manager) out
-    of the terminal: C++ writes to descriptor 2, so that goes to the null device while
-    Python's own stderr (our one-line messages) keeps the terminal."""
-    if verbose:
-        yield
-        return
-    os.environ.setdefault("GLOG_minloglevel", "2")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):
-        yield
-        return
-    sys.stderr.flush()
-    saved = os.dup(fd)
-    old = sys.stderr
-    sys.stderr = os.fdopen(os.dup(saved), "w", buffering=1, encoding="utf-8", errors="replace")
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), fd)
-        yield
-    finally:
-        sys.stderr.flush()
-        os.dup2(saved, fd)
-        os.close(saved)
-        sys.stderr.close()
-        sys.stderr = old
 
 
 def run_command(args: argparse.Namespace) -> int:

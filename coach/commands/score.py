@@ -24,6 +24,7 @@ from coach.core.exercises import load_exercise
 from coach.core.report import text_summary
 from coach.errors import EXIT_ERROR, EXIT_NOTHING, UsageError
 from coach.io.inputs import Progress, expand_inputs, load_frames
+from coach.io.native_logs import native_logs_hidden
 
 
 def score_one(path: Path, opts: ScoreOptions, progress: Progress | None = None) -> Outcome:
@@ -64,14 +65,15 @@ def _options(args: argparse.Namespace, n_inputs: int, jobs: int) -> ScoreOptions
 
 
 def score_command(args: argparse.Namespace) -> int:
-    if args.json != "-":
-        return _score_command(args)
-    JSON_STDOUT[0] = sys.stdout
-    try:
-        with contextlib.redirect_stdout(sys.stderr):  # stdout carries the JSON alone
+    with native_logs_hidden(getattr(args, "verbose", False)):
+        if args.json != "-":
             return _score_command(args)
-    finally:
-        JSON_STDOUT[0] = None
+        JSON_STDOUT[0] = sys.stdout
+        try:
+            with contextlib.redirect_stdout(sys.stderr):  # stdout carries the JSON alone
+                return _score_command(args)
+        finally:
+            JSON_STDOUT[0] = None
 
 
 def exit_status(outcomes: list[Outcome]) -> int:
