@@ -592,3 +592,23 @@ def test_forget_with_yes_does_not_read_stdin(filled: Path, monkeypatch: pytest.M
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     code, _ = run_history(["--db", str(filled), "--forget", "--yes"])
     assert code == 0 and history.recent_sessions(filled) == []
+
+
+def test_a_locked_answer_while_opening_is_waited_out_and_other_errors_are_not() -> None:
+    from coach.io.database import _when_free
+
+    answers = iter(["locked", "busy", "ok"])
+
+    def step() -> str:
+        a = next(answers)
+        if a != "ok":
+            raise sqlite3.OperationalError(f"database is {a}")
+        return "wal"
+
+    assert _when_free(step) == "wal"
+
+    def broken() -> str:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        _when_free(broken)

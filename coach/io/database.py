@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import platformdirs
 
@@ -24,6 +25,7 @@ ENV_VAR = "COACH_DB"
 APP_NAME = "coach"
 DB_NAME = "history.sqlite3"
 BUSY_TIMEOUT_S = 30.0
+T = TypeVar("T")
 
 Kind = Literal["live", "scored"]
 DbPath = str | os.PathLike[str]
@@ -174,12 +176,33 @@ def _check_integrity(path: Path) -> str | None:
 def _configure(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
     conn.execute("PRAGMA foreign_keys = ON")
-    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    if str(mode).lower() != "wal":
+        mode = _when_free(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
     if str(mode).lower() != "wal":
         raise CoachError(
             f"the history database could not switch to WAL mode (got {mode!r})",
             "put it on a local disk with --db PATH or COACH_DB",
         )
+
+
+def _when_free(step: Callable[[], T]) -> T:
+    """Run step, retrying while another process holds the lock.
+
+    Switching to WAL needs the file to itself and SQLite may answer "locked" at once, without
+    waiting out the busy timeout, when several processes open a new database together.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    delay = 0.01
+    while True:
+        try:
+            return step()
+        except sqlite3.OperationalError as exc:
+            text = str(exc).lower()
+            if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(0.2, delay * 2)
 
 
 @contextmanager
