@@ -134,3 +134,31 @@ def test_window_and_typed_keys_map_to_actions():
     assert key_action(27) == key_action(ord("q")) == "quit"
     assert key_action(ord("r")) == "restart"
     assert key_action(-1) is None and key_action(ord("x")) is None
+
+
+class SilentCamera:
+    """A camera that is open but sends nothing, and is not (yet) lost."""
+
+    lost = False
+
+    def read(self, timeout: float = 1.0):
+        import time
+
+        time.sleep(min(timeout, 0.05))
+        return None
+
+
+def test_a_stop_signal_ends_the_loop_even_while_the_camera_sends_nothing():
+    import threading
+    import time
+
+    from coach.commands.live_input import camera_feed
+
+    loop = LiveLoop(load_exercise("seated-twist"), camera_feed(SilentCamera()), RecordingSpeaker())
+    stopper = threading.Timer(0.3, lambda: setattr(loop, "stop_requested", "SIGTERM"))
+    stopper.start()
+    started = time.monotonic()
+    result = loop.run()
+    assert result.ended_by == "signal"
+    assert time.monotonic() - started < 2.0
+    assert result.stats.frames == 0  # silence is not judged as frames with nobody in them

@@ -32,6 +32,7 @@ class LiveItem:
     image: np.ndarray | None = None
     pose: PoseFrame | None = None
     camera_lost: bool = False
+    idle: bool = False  # no frame this second, camera not yet lost: lets the loop see a stop
 
 
 class Estimator(Protocol):
@@ -92,8 +93,9 @@ def camera_feed(camera: Any, clock: Clock = time.monotonic) -> Iterator[LiveItem
     while True:
         got = camera.read(timeout=1.0)
         if got is None:
-            if camera.lost:
-                yield LiveItem(clock(), camera_lost=True)
+            yield (
+                LiveItem(clock(), camera_lost=True) if camera.lost else LiveItem(clock(), idle=True)
+            )
             continue
         image, t = got
         yield LiveItem(t, image=image)

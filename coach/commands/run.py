@@ -198,6 +198,8 @@ class LiveLoop:
             if self.stop_requested:
                 ended_by = "signal"
                 break
+            if item.idle:  # a silent camera: nothing to judge, but a stop is seen within 1 s
+                continue
             if item.camera_lost:
                 if self._camera_lost(item):
                     ended_by, partial = "camera_lost", "the camera was lost and did not come back"
