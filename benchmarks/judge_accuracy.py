@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from coach.core.exercises import load_exercise
 from coach.core.report import build_report
 from coach.core.scoring import score_frames
+from coach.io.poses import load_exercise
 from coach.sim import generator as sim
 from coach.sim import independent as ind
 

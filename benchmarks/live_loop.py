@@ -34,8 +34,8 @@ from voice_latency import StandInPlayer  # noqa: E402
 
 from coach.commands.live_input import LiveItem, file_feed, paced  # noqa: E402
 from coach.commands.run import LiveLoop  # noqa: E402
-from coach.core.exercises import load_exercise  # noqa: E402
 from coach.io.pose import PoseEstimator  # noqa: E402
+from coach.io.poses import load_exercise  # noqa: E402
 from coach.voice.audio import find_player  # noqa: E402
 from coach.voice.prompts import PrintSpeaker, Status  # noqa: E402
 from coach.voice.worker import VoiceSpeaker  # noqa: E402

@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from coach.commands.live_input import LiveItem
 from coach.commands.run import LiveLoop
-from coach.core.exercises import load_exercise
 from coach.io.landmark_file import read_landmarks
+from coach.io.poses import load_exercise
 from coach.voice.prompts import RecordingSpeaker, Status
 
 

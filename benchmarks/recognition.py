@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from coach.commands.score_compute import _unrecognised_report, choose_exercise, still_report
-from coach.core.exercises import Exercise, load_all
+from coach.core.exercises import Exercise
 from coach.core.landmarks import PoseFrame
 from coach.core.recognize import guess_variant
 from coach.core.report import build_report
 from coach.core.scoring import score_frames
 from coach.io.landmark_file import SUFFIX, read_landmarks, write_landmarks
+from coach.io.poses import load_all
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "tests" / "data" / "footage_labels.tsv"

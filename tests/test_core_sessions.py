@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from coach.core.exercises import load_exercise
 from coach.core.report import build_report
 from coach.core.scoring import score_frames
+from coach.io.poses import load_exercise
 from coach.sim import generator as sim
 
 EXERCISES = tuple(sim.PROFILES)

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from coach.core.exercises import load_all, load_exercise, load_exercise_file, poses_dir
 from coach.errors import CoachError
+from coach.io.poses import builtin_dir, load_all, load_exercise, load_exercise_file
 
 SEED_IDS = [
     "chair-back-extension",
@@ -28,7 +28,7 @@ def test_every_seed_stretch_has_a_valid_definition():
 
 
 def test_every_number_in_a_pose_file_cites_its_source():
-    for path in poses_dir().glob("*.toml"):
+    for path in builtin_dir().glob("*.toml"):
         text = path.read_text()
         assert "AAOS" in text, f"{path.name} cites no range-of-motion source"
 
@@ -48,7 +48,7 @@ def test_unknown_exercise_names_the_choices():
 
 
 def _broken(tmp_path: Path, edit) -> Path:
-    src = poses_dir() / "seated-twist.toml"
+    src = builtin_dir() / "seated-twist.toml"
     dst = tmp_path / "seated-twist.toml"
     shutil.copy(src, dst)
     dst.write_text(edit(dst.read_text()))
@@ -114,5 +114,5 @@ def test_toml_syntax_error_is_one_clear_line(tmp_path):
 
 
 def test_every_pose_file_parses_as_plain_toml():
-    for path in poses_dir().glob("*.toml"):
+    for path in builtin_dir().glob("*.toml"):
         assert tomllib.loads(path.read_text())["id"] == path.stem

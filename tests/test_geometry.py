@@ -5,8 +5,8 @@ import pytest
 from helpers import pose
 
 from coach.core.angles import frame_angles
-from coach.core.exercises import load_exercise
 from coach.core.geometry import joint_angle, rotation, signed_sagittal, wrap_deg
+from coach.io.poses import load_exercise
 
 LEFT = np.array([1.0, 0.0, 0.0])  # the person's left when they face the camera (-z)
 UP = np.array([0.0, -1.0, 0.0])

@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from coach.core.exercises import Exercise, load_exercise
+from coach.core.exercises import Exercise
 from coach.core.report import build_report
 from coach.core.scoring import score_series, smooth_series
+from coach.io.poses import load_exercise
 
 FPS = 30.0
 

@@ -14,13 +14,13 @@ from coach.commands.run import LiveLoop
 from coach.core.chair import ChairWatch, seated_on_chair
 from coach.core.cues import Cue, Priority
 from coach.core.events import PAIN_MESSAGE
-from coach.core.exercises import load_exercise
 from coach.core.extra import extra_counts, extra_flags
 from coach.core.landmarks import PoseFrame
 from coach.core.moments import Rep
 from coach.core.report import build_report
 from coach.core.session import Session
 from coach.core.view import CueEditor, overlay_state, setup_hint
+from coach.io.poses import load_exercise
 from coach.ui.window import window_size
 from coach.voice.prompts import RecordingSpeaker, Status
 

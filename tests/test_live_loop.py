@@ -9,8 +9,8 @@ from helpers import angle_at, twist_frame
 from coach.commands.live_input import LiveItem, key_action
 from coach.commands.run import LiveLoop
 from coach.core.cues import Priority
-from coach.core.exercises import load_exercise
 from coach.core.report import build_report
+from coach.io.poses import load_exercise
 from coach.voice.prompts import RecordingSpeaker, Status
 
 FPS = 30.0

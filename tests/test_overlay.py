@@ -13,9 +13,9 @@ import cv2
 import numpy as np
 import pytest
 
-from coach.core.exercises import load_exercise
 from coach.core.landmarks import INDEX, N_LANDMARKS, PoseFrame
 from coach.core.view import Gauge, OverlayState
+from coach.io.poses import load_exercise
 from coach.ui.annotate import overlay_states, write_annotated_video, write_still
 from coach.ui.overlay import draw_overlay, setup_screen
 

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from coach.core.exercises import load_exercise
 from coach.core.scoring import AngleSeries
+from coach.io.poses import load_exercise
 from coach.ui.plots import _held, _spans, plot_angles
 
 

@@ -16,13 +16,14 @@ from helpers import need_footage, pose
 
 from coach.cli import main
 from coach.core import events
-from coach.core.exercises import AngleRule, load_all, load_exercise
+from coach.core.exercises import AngleRule
 from coach.core.landmarks import INDEX, LANDMARK_NAMES, PoseFrame
 from coach.core.report import build_report
 from coach.core.scoring import AngleSeries, score_frames
 from coach.io import export
 from coach.io.config import Limits
 from coach.io.landmark_file import read_landmarks
+from coach.io.poses import load_all, load_exercise
 from coach.io.store import recent_sessions, save_report
 from coach.ui.progress_page import by_day, nice_range, progress_page
 from coach.ui.session_page import NOTE, _norm_text, session_page, still_frame

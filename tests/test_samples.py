@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from coach.core.exercises import load_exercise
 from coach.core.report import build_report
 from coach.core.scoring import score_frames
 from coach.io.landmark_file import read_landmarks
+from coach.io.poses import load_exercise
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 

@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 
 from coach.core.angles import frame_angles
-from coach.core.exercises import Exercise, load_exercise
+from coach.core.exercises import Exercise
 from coach.core.landmarks import INDEX, PoseFrame
 from coach.io.landmark_file import read_landmarks
+from coach.io.poses import load_exercise
 from coach.sim import generator as sim
 
 EXERCISES = tuple(sim.PROFILES)

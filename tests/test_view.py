@@ -6,9 +6,9 @@ import math
 
 from coach.core.cues import Cue, Priority
 from coach.core.events import Event
-from coach.core.exercises import load_exercise
 from coach.core.session import Phase, Sample, Session, StepResult
 from coach.core.view import WARNING_AFTER_S, Prompts, gauge_axis, overlay_state
+from coach.io.poses import load_exercise
 
 
 def feed(session: Session, t0: float, t1: float, values: dict[str, float], fps: float = 30.0):

@@ -10,9 +10,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from coach.core.exercises import Exercise, load_exercise_file
+from coach.core.exercises import Exercise
 from coach.errors import CoachError
-from coach.io.poses import builtin_entries, user_dir
+from coach.io.poses import builtin_entries, load_exercise_file, user_dir
 
 
 def check_file(path: Path) -> Exercise:

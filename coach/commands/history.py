@@ -95,7 +95,7 @@ def history_command(
         what = count_text(len(sessions), "session")
         print(f"Wrote the plot of {what} to {args.plot}", file=notes)
     if getattr(args, "html", None):
-        from coach.core.exercises import load_all
+        from coach.io.poses import load_all
         from coach.ui.progress_page import write_progress_page
 
         write_progress_page(args.html, sessions, load_config().limits, load_all())

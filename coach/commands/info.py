@@ -6,9 +6,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from coach.core.exercises import AngleRule, Exercise, load_exercise
+from coach.core.exercises import AngleRule, Exercise
 from coach.core.report import SAFETY_NOTE
-from coach.io.poses import BUILTIN, Catalog, catalog, user_dir
+from coach.io.poses import BUILTIN, Catalog, catalog, load_exercise, user_dir
 
 
 def origin_notes(cat: Catalog) -> list[str]:

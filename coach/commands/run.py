@@ -37,11 +37,12 @@ from coach.commands.live_session import (
 from coach.core.chair import ChairWatch
 from coach.core.cues import Cue, Priority
 from coach.core.events import PAIN_MESSAGE
-from coach.core.exercises import Exercise, load_exercise
+from coach.core.exercises import Exercise
 from coach.core.landmarks import PoseFrame
 from coach.core.session import Session
 from coach.core.view import CueEditor, Prompts, overlay_state
 from coach.io.native_logs import native_logs_hidden
+from coach.io.poses import load_exercise
 from coach.ui.window import Window, make_window, print_keys
 from coach.voice.prompts import Speaker
 

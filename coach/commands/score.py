@@ -20,11 +20,11 @@ from typing import Any
 
 from coach.commands.score_compute import Outcome, Scored, ScoreOptions, compute
 from coach.commands.score_output import JSON_STDOUT, already_scored, deliver
-from coach.core.exercises import load_exercise
 from coach.core.report import text_summary
 from coach.errors import EXIT_ERROR, EXIT_NOTHING, UsageError
 from coach.io.inputs import Progress, expand_inputs, load_frames
 from coach.io.native_logs import native_logs_hidden
+from coach.io.poses import load_exercise
 
 
 def score_one(path: Path, opts: ScoreOptions, progress: Progress | None = None) -> Outcome:

@@ -15,13 +15,14 @@ from typing import Any
 
 from coach import __version__
 from coach.core.angles import rule_name
-from coach.core.exercises import Exercise, load_all, load_exercise
+from coach.core.exercises import Exercise
 from coach.core.landmarks import PoseFrame
 from coach.core.recognize import Recognition, guess_variant, recognize
 from coach.core.report import build_report, nothing_to_judge, unrecognised_report
 from coach.core.scoring import AngleSeries, score_frames
 from coach.errors import CoachError
 from coach.io.inputs import Loaded, file_sha256, kind_of
+from coach.io.poses import load_all, load_exercise
 
 
 @dataclass(frozen=True)

@@ -89,13 +89,6 @@ VARIANT_KEYS = {"description": str, "ignore": list}
 DEFAULT_MAX_ACCEL_DPS2 = 1500.0
 
 
-def poses_dir() -> Path:
-    """The built-in definitions folder (coach.io.poses finds it: the core lists no folders)."""
-    from coach.io.poses import builtin_dir
-
-    return builtin_dir()
-
-
 @dataclass(frozen=True)
 class AngleRule:
     """One measured angle and its rule: target band, overextension limit, speed limit."""
@@ -429,42 +422,3 @@ def parse_exercise_text(text: str, path: Path) -> Exercise:
     except tomllib.TOMLDecodeError as exc:
         raise CoachError(f"{path}: not valid TOML ({exc})", "fix the syntax at that line") from None
     return parse_exercise(data, path)
-
-
-def load_exercise_file(path: str | Path) -> Exercise:
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CoachError(f"{p}: no such exercise file", "check the path") from None
-    except IsADirectoryError:
-        raise CoachError(f"{p}: is a folder, not an exercise file", "name a .toml file") from None
-    except UnicodeDecodeError:
-        raise CoachError(f"{p}: is not a text file", "save it as UTF-8 TOML") from None
-    return parse_exercise_text(text, p)
-
-
-def load_all(directory: Path | None = None) -> dict[str, Exercise]:
-    """Every exercise by id: the built-ins plus your folders, or only `directory` when given.
-
-    Finding the folders is I/O and lives in coach.io.poses; this wrapper keeps callers simple.
-    """
-    if directory is None:
-        from coach.io.poses import catalog
-
-        return catalog().exercises
-    files = sorted(directory.glob("*.toml"))
-    if not files:
-        raise CoachError(f"no exercise definitions (*.toml) in {directory}", "check the folder")
-    exercises = [load_exercise_file(f) for f in files]
-    return {e.id: e for e in sorted(exercises, key=lambda e: e.seed_step)}
-
-
-def load_exercise(exercise_id: str, directory: Path | None = None) -> Exercise:
-    exercises = load_all(directory)
-    if exercise_id not in exercises:
-        raise UsageError(
-            f"unknown exercise '{exercise_id}'",
-            f"use one of: {', '.join(exercises)} (see `coach list`)",
-        )
-    return exercises[exercise_id]

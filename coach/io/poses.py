@@ -23,8 +23,8 @@ from pathlib import Path
 import platformdirs
 
 import coach
-from coach.core.exercises import Exercise, load_exercise_file, parse_exercise_text
-from coach.errors import CoachError
+from coach.core.exercises import Exercise, parse_exercise_text
+from coach.errors import CoachError, UsageError
 
 APP_NAME = "coach"
 ENV = "COACH_POSES"
@@ -157,3 +157,39 @@ def catalog() -> Catalog:
     cat = build_catalog()
     warn(cat.problems)
     return cat
+
+
+# ----- loading ----------------------------------------------------------------------------
+def load_exercise_file(path: str | Path) -> Exercise:
+    """One pose file, read and validated; a missing or unreadable file is one clear line."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CoachError(f"{p}: no such exercise file", "check the path") from None
+    except IsADirectoryError:
+        raise CoachError(f"{p}: is a folder, not an exercise file", "name a .toml file") from None
+    except UnicodeDecodeError:
+        raise CoachError(f"{p}: is not a text file", "save it as UTF-8 TOML") from None
+    return parse_exercise_text(text, p)
+
+
+def load_all(directory: Path | None = None) -> dict[str, Exercise]:
+    """Every exercise by id: the built-ins plus your folders, or only `directory` when given."""
+    if directory is None:
+        return catalog().exercises
+    files = sorted(directory.glob("*.toml"))
+    if not files:
+        raise CoachError(f"no exercise definitions (*.toml) in {directory}", "check the folder")
+    exercises = [load_exercise_file(f) for f in files]
+    return {e.id: e for e in sorted(exercises, key=lambda e: e.seed_step)}
+
+
+def load_exercise(exercise_id: str, directory: Path | None = None) -> Exercise:
+    exercises = load_all(directory)
+    if exercise_id not in exercises:
+        raise UsageError(
+            f"unknown exercise '{exercise_id}'",
+            f"use one of: {', '.join(exercises)} (see `coach list`)",
+        )
+    return exercises[exercise_id]

@@ -30,9 +30,10 @@ from typing import Any
 
 import numpy as np
 
-from coach.core.exercises import Exercise, load_exercise
+from coach.core.exercises import Exercise
 from coach.core.landmarks import INDEX, N_LANDMARKS, PoseFrame
 from coach.io.landmark_file import LandmarkWriter, Rounding
+from coach.io.poses import load_exercise
 from coach.sim.body import BUILDERS, Angles, Body, rot_y
 from coach.sim.camera import choose_camera, frame_times, jitter, place_camera, project, visibility
 from coach.sim.script import FAULTS, PROFILES, SCENARIOS, Scenario, Script, build_script
