@@ -1,0 +1,99 @@
+"""The live window on a real X server (Xvfb): the size a person gets, and a picture in it.
+
+OpenCV's WINDOW_NORMAL opens at 400x300 unless told otherwise, too small to read a gauge.
+Skips, saying why, where Xvfb or xwininfo is missing (CI installs both).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.skipif(
+    not (shutil.which("Xvfb") and shutil.which("xwininfo")),
+    reason="needs Xvfb and xwininfo (Debian: xvfb x11-utils; CI installs them)",
+)
+
+SHOW = r"""
+import sys, time
+import numpy as np
+from coach.ui.window import CvWindow, screen_size
+from coach.ui.overlay import draw_overlay
+sys.path.insert(0, "tests")
+from test_overlay import state
+win = CvWindow(screen_size())
+frame = np.full((360, 640, 3), 120, np.uint8)
+end = time.monotonic() + float(sys.argv[1])
+while time.monotonic() < end:
+    win.show(draw_overlay(frame, None, state(instruction="Hold it there.")))
+win.close()
+"""
+
+
+def _free_display() -> int:
+    for n in range(90, 140):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            return n
+    pytest.skip("no free X display number")
+
+
+def _geometry(display: str, title_part: str, timeout: float) -> tuple[int, int] | None:
+    """The size of the first window whose name contains title_part, as xwininfo sees it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        tree = subprocess.run(
+            ["xwininfo", "-root", "-tree"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "DISPLAY": display},
+        ).stdout
+        for line in tree.splitlines():
+            if title_part in line:
+                m = re.search(r"(\d+)x(\d+)\+", line)
+                if m and int(m.group(1)) > 50:
+                    return int(m.group(1)), int(m.group(2))
+        time.sleep(0.2)
+    return None
+
+
+@pytest.mark.parametrize(
+    ("screen", "max_w"),
+    [((1920, 1080), 1280), ((1024, 600), int(1024 * 0.9))],
+)
+def test_the_window_opens_large_enough_to_read_and_fits_the_screen(screen, max_w):
+    n = _free_display()
+    display = f":{n}"
+    xvfb = subprocess.Popen(
+        ["Xvfb", display, "-screen", "0", f"{screen[0]}x{screen[1]}x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(0.5)
+        env = {**os.environ, "DISPLAY": display, "PYTHONPATH": str(ROOT)}
+        shown = subprocess.Popen(
+            [sys.executable, "-c", SHOW, "6"], cwd=ROOT, env=env, stderr=subprocess.PIPE
+        )
+        try:
+            size = _geometry(display, "coach", timeout=5.0)
+        finally:
+            shown.wait(timeout=30)
+        assert size is not None, "no coach window appeared on the X server"
+        w, h = size
+        print(f"window {w}x{h} on a {screen[0]}x{screen[1]} screen")
+        assert w > 400 and h > 300  # not OpenCV's default 400x300
+        assert max_w - 20 <= w <= max_w  # 1280 wide, or 90% of a smaller screen
+        assert h <= screen[1]
+        assert shown.returncode == 0
+    finally:
+        xvfb.terminate()
+        xvfb.wait(timeout=10)
