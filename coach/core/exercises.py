@@ -43,6 +43,7 @@ EXERCISE_KEYS = {
     "judge": dict,
     "in_view": list,
     "facing": list,
+    "recognise": dict,
 }
 EXERCISE_OPTIONAL = {
     "summary",
@@ -52,6 +53,7 @@ EXERCISE_OPTIONAL = {
     "judge",
     "in_view",
     "facing",
+    "recognise",
 }
 FACINGS = ("up", "forward", "down")
 ANGLE_KEYS = {
@@ -85,6 +87,15 @@ ANGLE_OPTIONAL = {
     "check_limit",
 }
 VARIANT_KEYS = {"description": str, "ignore": list}
+# Body placement that tells a stretch from look-alikes (coach/core/recognize.py measures each).
+RECOGNISE_KEYS = {
+    "thigh_spread_max_deg": (int, float),
+    "shin_tilt_max_deg": (int, float),
+    "thigh_rise_deg": list,
+    "shoulders_above_feet_min": (int, float),
+    "hands_to_knees_max": (int, float),
+    "start_photo": bool,
+}
 
 DEFAULT_MAX_ACCEL_DPS2 = 1500.0
 
@@ -141,6 +152,20 @@ class AngleRule:
 
 
 @dataclass(frozen=True)
+class Recognise:
+    """Where the body is during the stretch, beyond its angles: what a physiotherapist would
+    check to tell it from a look-alike (a bridge from the ball, a camel from the roller).
+    Checked by recognition only, while the target angles are in their bands; None = no check."""
+
+    thigh_spread_max_deg: float | None = None  # the two thighs (hip to knee) at most this apart
+    shin_tilt_max_deg: float | None = None  # both shins within this of vertical: feet planted
+    thigh_rise_deg: tuple[float, float] | None = None  # hip-to-knee rise from level (+ = knee up)
+    shoulders_above_feet_min: float | None = None  # torso lengths: shoulders held off the floor
+    hands_to_knees_max: float | None = None  # torso lengths: each hand at most this from a knee
+    start_photo: bool = False  # a photo of the start position alone tells this stretch
+
+
+@dataclass(frozen=True)
 class Variant:
     name: str
     description: str
@@ -169,6 +194,7 @@ class Exercise:
     judge: JudgeSettings = field(default_factory=JudgeSettings)
     in_view: tuple[str, ...] = ()  # landmarks that must be inside the picture to judge a frame
     facing: tuple[str, ...] = ()  # where the face may point during the stretch (recognition)
+    recognise: Recognise = field(default_factory=Recognise)
 
     def angle(self, name: str) -> AngleRule:
         for rule in self.angles:
@@ -390,6 +416,7 @@ def parse_exercise(data: Mapping[str, Any], path: Path) -> Exercise:
     for face in facing:
         if face not in FACINGS:
             raise _err(path, "facing", f"names unknown facing {face!r}", "use up, forward or down")
+    recognise = _parse_recognise(path, data.get("recognise", {}))
     expected_id = path.name.removesuffix(".toml")
     if data["id"] != expected_id:
         raise _err(
@@ -419,7 +446,33 @@ def parse_exercise(data: Mapping[str, Any], path: Path) -> Exercise:
         judge=judge,
         in_view=tuple(in_view),
         facing=tuple(facing),
+        recognise=recognise,
     )
+
+
+def _parse_recognise(path: Path, table: Mapping[str, Any]) -> Recognise:
+    _check_keys(path, "recognise.", table, RECOGNISE_KEYS, set(RECOGNISE_KEYS))
+    for key in ("thigh_spread_max_deg", "shin_tilt_max_deg"):
+        if key in table and not 0 < float(table[key]) <= 180:
+            raise _err(path, f"recognise.{key}", "must be within 0..180 deg", f"got {table[key]}")
+    rise = table.get("thigh_rise_deg")
+    if rise is not None:
+        rise = _range(path, "recognise.thigh_rise_deg", rise)
+        if rise[0] < -90 or rise[1] > 90:
+            raise _err(path, "recognise.thigh_rise_deg", "must be within -90..90 deg", "fix it")
+    above = table.get("shoulders_above_feet_min")
+    return Recognise(
+        thigh_spread_max_deg=_opt_float(table, "thigh_spread_max_deg"),
+        shin_tilt_max_deg=_opt_float(table, "shin_tilt_max_deg"),
+        thigh_rise_deg=rise,
+        shoulders_above_feet_min=None if above is None else float(above),
+        hands_to_knees_max=_opt_float(table, "hands_to_knees_max"),
+        start_photo=bool(table.get("start_photo", False)),
+    )
+
+
+def _opt_float(table: Mapping[str, Any], key: str) -> float | None:
+    return float(table[key]) if key in table else None
 
 
 def parse_exercise_text(text: str, path: Path) -> Exercise:
