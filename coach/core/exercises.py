@@ -94,7 +94,8 @@ RECOGNISE_KEYS = {
     "thigh_rise_deg": list,
     "shoulders_above_feet_min": (int, float),
     "hands_to_knees_max": (int, float),
-    "start_photo": bool,
+    "hips_above_shoulders_max": (int, float),
+    "start": dict,
 }
 
 DEFAULT_MAX_ACCEL_DPS2 = 1500.0
@@ -162,7 +163,11 @@ class Recognise:
     thigh_rise_deg: tuple[float, float] | None = None  # hip-to-knee rise from level (+ = knee up)
     shoulders_above_feet_min: float | None = None  # torso lengths: shoulders held off the floor
     hands_to_knees_max: float | None = None  # torso lengths: each hand at most this from a knee
-    start_photo: bool = False  # a photo of the start position alone tells this stretch
+    hips_above_shoulders_max: float | None = None  # torso lengths: hips resting, not lifted
+    # The start position's own placement, for a stretch whose set-up alone tells it (lying
+    # face up with the knees bent): a photo of it is named "start position of ...". None: a
+    # start that shows nothing particular (standing, sitting) is never named from a photo.
+    start: Recognise | None = None
 
 
 @dataclass(frozen=True)
@@ -450,16 +455,18 @@ def parse_exercise(data: Mapping[str, Any], path: Path) -> Exercise:
     )
 
 
-def _parse_recognise(path: Path, table: Mapping[str, Any]) -> Recognise:
-    _check_keys(path, "recognise.", table, RECOGNISE_KEYS, set(RECOGNISE_KEYS))
+def _parse_recognise(path: Path, table: Mapping[str, Any], where: str = "recognise.") -> Recognise:
+    _check_keys(path, where, table, RECOGNISE_KEYS, set(RECOGNISE_KEYS))
+    if "start" in table and where != "recognise.":
+        raise _err(path, where + "start", "cannot nest", "keep one [recognise.start] table")
     for key in ("thigh_spread_max_deg", "shin_tilt_max_deg"):
         if key in table and not 0 < float(table[key]) <= 180:
-            raise _err(path, f"recognise.{key}", "must be within 0..180 deg", f"got {table[key]}")
+            raise _err(path, f"{where}{key}", "must be within 0..180 deg", f"got {table[key]}")
     rise = table.get("thigh_rise_deg")
     if rise is not None:
-        rise = _range(path, "recognise.thigh_rise_deg", rise)
+        rise = _range(path, where + "thigh_rise_deg", rise)
         if rise[0] < -90 or rise[1] > 90:
-            raise _err(path, "recognise.thigh_rise_deg", "must be within -90..90 deg", "fix it")
+            raise _err(path, where + "thigh_rise_deg", "must be within -90..90 deg", "fix it")
     above = table.get("shoulders_above_feet_min")
     return Recognise(
         thigh_spread_max_deg=_opt_float(table, "thigh_spread_max_deg"),
@@ -467,7 +474,10 @@ def _parse_recognise(path: Path, table: Mapping[str, Any]) -> Recognise:
         thigh_rise_deg=rise,
         shoulders_above_feet_min=None if above is None else float(above),
         hands_to_knees_max=_opt_float(table, "hands_to_knees_max"),
-        start_photo=bool(table.get("start_photo", False)),
+        hips_above_shoulders_max=_opt_float(table, "hips_above_shoulders_max"),
+        start=_parse_recognise(path, table["start"], "recognise.start.")
+        if "start" in table
+        else None,
     )
 
 

@@ -35,6 +35,7 @@ class Recognition:
     confidence: float  # 0..1
     scores: dict[str, float]
     reason: str
+    position: str | None = None  # photos: "start" (the set-up) or "target" (the stretch held)
 
 
 def view_of(frames: list[PoseFrame]) -> str | None:
@@ -267,6 +268,16 @@ def shoulders_above_feet(frame: PoseFrame) -> float | None:
     return (lowest - float(shoulder[1])) / torso
 
 
+def hips_above_shoulders(frame: PoseFrame) -> float | None:
+    """Height of the hips over the shoulders, in torso lengths: about 0 lying flat on the
+    back, well above 0 in a bridge (hips lifted off the mat)."""
+    shoulder, hip = _world(frame, "mid_shoulder"), _world(frame, "mid_hip")
+    if shoulder is None or hip is None:
+        return None
+    torso = float(np.linalg.norm(shoulder - hip))
+    return None if torso < 1e-6 else float(shoulder[1] - hip[1]) / torso  # y points down
+
+
 def hands_to_knees(frame: PoseFrame) -> float | None:
     """The farther hand's distance from its nearest knee, in torso lengths: small when both
     hands hold the knees, over a torso length with the arms spread on the floor."""
@@ -301,6 +312,12 @@ def body_fails(frame: PoseFrame, rules: Recognise) -> list[str]:
             lambda v, m: v < m,
         ),
         ("hands_to_knees", rules.hands_to_knees_max, hands_to_knees, lambda v, m: v > m),
+        (
+            "hips_above_shoulders",
+            rules.hips_above_shoulders_max,
+            hips_above_shoulders,
+            lambda v, m: v > m,
+        ),
     )
     for name, bound, measure, breaks in checks:
         if bound is None:
@@ -367,12 +384,49 @@ def _still_fit(series: AngleSeries, exercise: Exercise) -> float:
     return hits / total if total else 0.0
 
 
+def start_fit(frame: PoseFrame, exercise: Exercise) -> float:
+    """A photo of the stretch's start position: START_PHOTO_WEIGHT when the driver angle sits
+    in its start band, every leg-placement angle in its band and the body as the pose file's
+    [recognise.start] table asks; 0 for a stretch whose start shows nothing particular."""
+    rules = exercise.recognise.start
+    judged = exercise.with_variant(guess_variant([frame], exercise))
+    if rules is None or judged.angles != exercise.angles or not frame.has_pose:
+        return 0.0  # a variant that drops the leg angles (the chair twist) leaves just sitting
+    if body_fails(frame, rules):
+        return 0.0
+    _, series = score_frames([frame], judged)
+    for rule in judged.angles:
+        values = [float(v[0]) for k, v in series.raw.items() if rule_name(k) == rule.name]
+        values = [abs(v) if rule.mirror else v for v in values if math.isfinite(v)]
+        if rule.name == judged.driver:
+            lo, hi = rule.start or (math.nan, math.nan)
+            if not any(lo <= v <= hi for v in values):
+                return 0.0
+        elif (
+            rule.role == "form"
+            and not rule.check_limit  # where the legs are, not how far the head goes
+            and not any(rule.target[0] <= v <= rule.target[1] for v in values)
+        ):
+            return 0.0
+    body = posture_match([frame], exercise) * facing_match([frame], exercise)
+    return START_PHOTO_WEIGHT * body
+
+
 def recognize(
     frames: list[PoseFrame], exercises: dict[str, Exercise], view: str | None = None
 ) -> Recognition:
-    """Best-fitting stretch; `view` is the user's hint where the camera angle is ambiguous."""
+    """Best-fitting stretch; `view` is the user's hint where the camera angle is ambiguous.
+    A photo may also fit a stretch's start position (see start_fit): it is then named with
+    position "start"."""
     view = view or view_of(frames)
     scores = {ex_id: round(fit(frames, ex, view), 3) for ex_id, ex in exercises.items()}
+    starts: set[str] = set()
+    if len(frames) == 1:
+        for ex_id, ex in exercises.items():
+            at_start = round(start_fit(frames[0], ex), 3)
+            if at_start > scores[ex_id]:
+                scores[ex_id] = at_start
+                starts.add(ex_id)
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     best_id, best = ranked[0]
     second = ranked[1][1] if len(ranked) > 1 else 0.0
@@ -392,10 +446,12 @@ def recognize(
         )
     margin = (best - second) / best if best > 0 else 0.0
     confidence = round(min(1.0, best) * (0.5 + 0.5 * margin), 2)
+    position = None if len(frames) != 1 else "start" if best_id in starts else "target"
+    named = f"start position of {best_id}" if position == "start" else best_id
     return Recognition(
         best_id,
         confidence,
         scores,
-        f"{best_id} scored {best:.2f}, next {ranked[1][0]} {second:.2f}"
-        f" (view: {view or 'unknown'})",
+        f"{named} scored {best:.2f}, next {ranked[1][0]} {second:.2f} (view: {view or 'unknown'})",
+        position,
     )
