@@ -158,7 +158,7 @@ def still_verdict(
     """A photo's verdict from its angles alone: it shows one moment, so nothing about holds
     or reps. Past a limit is "caution"; the stretch held with every seen angle in its band is
     "good"; a start position or an angle short of its band is "needs_work", saying which."""
-    angles = _likelier_side(angles)
+    angles = likelier_side(angles)
     safety = {r.name for r in exercise.angles if r.check_limit}
     over = [
         f"{k} {a['value']:.0f} is past its safe limit {a['limit']:.0f}"
@@ -187,7 +187,7 @@ def still_verdict(
     ]
 
 
-def _likelier_side(angles: dict[str, Any]) -> dict[str, Any]:
+def likelier_side(angles: dict[str, Any]) -> dict[str, Any]:
     """A one-sided stretch's photo lists its leg angles for both sides ("name@left",
     "name@right"): keep the side that fits better, since only one is being stretched."""
     sides = {key_side(k) for k in angles} - {None}
