@@ -123,6 +123,7 @@ def judge(frames: list[PoseFrame], source: str, photo: bool) -> dict[str, Any]:
             "confidence": rec.confidence,
             "scores": rec.scores,
             "reason": rec.reason,
+            "position": rec.position,
         }
     return report
 
@@ -135,6 +136,8 @@ class Row:
     reps: int | None
     source: str
     seconds: float
+    position: str | None = None  # photos: "start" or "target", as recognised
+    verdict: str | None = None
 
     @property
     def right(self) -> bool:
@@ -162,6 +165,8 @@ def run(labels: list[Label], cache: Path, footage: Path, write_cache: bool) -> l
                 reps,
                 source,
                 time.perf_counter() - start,
+                rec.get("position"),
+                report["summary"]["verdict"],
             )
         )
     return rows
@@ -178,10 +183,8 @@ def print_table(rows: list[Row]) -> None:
         flag = "right" if r.right else "WRONG"
         if r.label.ambiguous:
             flag += " (ambiguous)"
-        print(
-            f"{name:60} {r.label.label:24} {r.got or 'none':24} {r.confidence:5.2f} {reps:>9}"
-            f"  {flag}"
-        )
+        got = (r.got or "none") + (" (start)" if r.position == "start" else "")
+        print(f"{name:60} {r.label.label:24} {got:24} {r.confidence:5.2f} {reps:>9}  {flag}")
 
 
 def totals(rows: list[Row]) -> dict[str, Any]:
@@ -190,6 +193,8 @@ def totals(rows: list[Row]) -> dict[str, Any]:
     nones = [r for r in sure if r.label.is_none]
     fps = [r for r in nones if r.got is not None]
     rep_rows = [r for r in stretches if r.label.kind == "video" and r.label.reps_total is not None]
+    photos = [r for r in stretches if r.label.kind == "photo" and r.label.pose in ("start", "held")]
+    held = [r for r in photos if r.label.pose == "held"]
     return {
         "files": len(rows),
         "ambiguous_left_out": len(rows) - len(sure),
@@ -200,6 +205,15 @@ def totals(rows: list[Row]) -> dict[str, Any]:
         "false_positives": [(r.label.path, r.got, round(r.confidence, 2)) for r in fps],
         "exact_reps": sum(r.reps == r.label.reps_total for r in rep_rows),
         "rep_videos": len(rep_rows),
+        # Photos of a stretch labelled "start" or "held": named right, in the right position,
+        # and a held one judged "good" or at least not for missing reps.
+        "photo_positions": sum(
+            r.right and r.position == ("start" if r.label.pose == "start" else "target")
+            for r in photos
+        ),
+        "photos": len(photos),
+        "held_photos_good": sum(r.right and r.verdict == "good" for r in held),
+        "held_photos": len(held),
     }
 
 
@@ -233,6 +247,11 @@ def main(argv: list[str] | None = None) -> int:
     if fpr is not None:
         print(f"false-positive rate on none: {fpr:.2f} ({len(t['false_positives'])}/{t['nones']})")
     print(f"exact reps on stretch videos: {t['exact_reps']}/{t['rep_videos']}")
+    print(
+        f"stretch photos named in the right position (start/held): "
+        f"{t['photo_positions']}/{t['photos']}; held photos judged good: "
+        f"{t['held_photos_good']}/{t['held_photos']}"
+    )
     for path, got, conf in t["false_positives"]:
         print(f"  false positive: {path} -> {got} ({conf:.2f})")
     print(

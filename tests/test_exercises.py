@@ -93,6 +93,16 @@ def _broken(tmp_path: Path, edit) -> Path:
             "crossed_knees",
         ),
         (lambda s: s.replace('id = "seated-twist"', 'id = "twist"'), "id", "rename"),
+        (
+            lambda s: s.replace("thigh_spread_max_deg = 90", "thigh_spread_max_deg = 190", 1),
+            "recognise.thigh_spread_max_deg",
+            "0..180",
+        ),
+        (
+            lambda s: s.replace("[recognise.start]", "[recognise.start]\nknee_height = 1"),
+            "recognise.start.knee_height",
+            "not a known key",
+        ),
     ],
 )
 def test_malformed_pose_file_names_file_key_and_fix(tmp_path, edit, key, words):

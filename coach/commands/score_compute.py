@@ -18,7 +18,13 @@ from coach.core.angles import rule_name
 from coach.core.exercises import Exercise
 from coach.core.landmarks import PoseFrame
 from coach.core.recognize import Recognition, guess_variant, recognize
-from coach.core.report import build_report, nothing_to_judge, unrecognised_report
+from coach.core.report import (
+    build_report,
+    nothing_to_judge,
+    still_position,
+    still_verdict,
+    unrecognised_report,
+)
 from coach.core.scoring import AngleSeries, score_frames
 from coach.errors import CoachError
 from coach.io.inputs import Loaded, file_sha256, kind_of
@@ -119,6 +125,12 @@ def still_report(frame: PoseFrame, exercise: Exercise, source: str) -> dict[str,
             }
     report["still"] = True
     report["angles"] = angles
+    # A photo shows one moment: judge its angles, never "no rep reached" or a hold.
+    position = still_position(exercise, angles)
+    report["position"] = position
+    if report["summary"]["verdict"] != "no_pose":
+        verdict, reasons = still_verdict(exercise, angles, position)
+        report["summary"]["verdict"], report["summary"]["reasons"] = verdict, reasons
     return report
 
 
@@ -185,6 +197,7 @@ def compute(path: Path, opts: ScoreOptions, load: Callable[[], Loaded]) -> Score
                 "confidence": rec.confidence,
                 "scores": rec.scores,
                 "reason": rec.reason,
+                "position": rec.position,
             }
         report.update(stamp)
         outcome.report = report

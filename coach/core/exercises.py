@@ -43,6 +43,7 @@ EXERCISE_KEYS = {
     "judge": dict,
     "in_view": list,
     "facing": list,
+    "recognise": dict,
 }
 EXERCISE_OPTIONAL = {
     "summary",
@@ -52,6 +53,7 @@ EXERCISE_OPTIONAL = {
     "judge",
     "in_view",
     "facing",
+    "recognise",
 }
 FACINGS = ("up", "forward", "down")
 ANGLE_KEYS = {
@@ -85,6 +87,16 @@ ANGLE_OPTIONAL = {
     "check_limit",
 }
 VARIANT_KEYS = {"description": str, "ignore": list}
+# Body placement that tells a stretch from look-alikes (coach/core/recognize.py measures each).
+RECOGNISE_KEYS = {
+    "thigh_spread_max_deg": (int, float),
+    "shin_tilt_max_deg": (int, float),
+    "thigh_rise_deg": list,
+    "shoulders_above_feet_min": (int, float),
+    "hands_to_knees_max": (int, float),
+    "hips_above_shoulders_max": (int, float),
+    "start": dict,
+}
 
 DEFAULT_MAX_ACCEL_DPS2 = 1500.0
 
@@ -134,6 +146,24 @@ class AngleRule:
 
 
 @dataclass(frozen=True)
+class Recognise:
+    """Where the body is during the stretch, beyond its angles: what a physiotherapist would
+    check to tell it from a look-alike (a bridge from the ball, a camel from the roller).
+    Checked by recognition only, while the target angles are in their bands; None = no check."""
+
+    thigh_spread_max_deg: float | None = None  # the two thighs (hip to knee) at most this apart
+    shin_tilt_max_deg: float | None = None  # both shins within this of vertical: feet planted
+    thigh_rise_deg: tuple[float, float] | None = None  # hip-to-knee rise from level (+ = knee up)
+    shoulders_above_feet_min: float | None = None  # torso lengths: shoulders held off the floor
+    hands_to_knees_max: float | None = None  # torso lengths: each hand at most this from a knee
+    hips_above_shoulders_max: float | None = None  # torso lengths: hips resting, not lifted
+    # The start position's own placement, for a stretch whose set-up alone tells it (lying
+    # face up with the knees bent): a photo of it is named "start position of ...". None: a
+    # start that shows nothing particular (standing, sitting) is never named from a photo.
+    start: Recognise | None = None
+
+
+@dataclass(frozen=True)
 class Variant:
     name: str
     description: str
@@ -162,6 +192,7 @@ class Exercise:
     judge: JudgeSettings = field(default_factory=JudgeSettings)
     in_view: tuple[str, ...] = ()  # landmarks that must be inside the picture to judge a frame
     facing: tuple[str, ...] = ()  # where the face may point during the stretch (recognition)
+    recognise: Recognise = field(default_factory=Recognise)
 
     def angle(self, name: str) -> AngleRule:
         for rule in self.angles:
@@ -383,6 +414,7 @@ def parse_exercise(data: Mapping[str, Any], path: Path) -> Exercise:
     for face in facing:
         if face not in FACINGS:
             raise _err(path, "facing", f"names unknown facing {face!r}", "use up, forward or down")
+    recognise = _parse_recognise(path, data.get("recognise", {}))
     expected_id = path.name.removesuffix(".toml")
     if data["id"] != expected_id:
         raise _err(
@@ -412,7 +444,38 @@ def parse_exercise(data: Mapping[str, Any], path: Path) -> Exercise:
         judge=judge,
         in_view=tuple(in_view),
         facing=tuple(facing),
+        recognise=recognise,
     )
+
+
+def _parse_recognise(path: Path, table: Mapping[str, Any], where: str = "recognise.") -> Recognise:
+    _check_keys(path, where, table, RECOGNISE_KEYS, set(RECOGNISE_KEYS))
+    if "start" in table and where != "recognise.":
+        raise _err(path, where + "start", "cannot nest", "keep one [recognise.start] table")
+    for key in ("thigh_spread_max_deg", "shin_tilt_max_deg"):
+        if key in table and not 0 < float(table[key]) <= 180:
+            raise _err(path, f"{where}{key}", "must be within 0..180 deg", f"got {table[key]}")
+    rise = table.get("thigh_rise_deg")
+    if rise is not None:
+        rise = _range(path, where + "thigh_rise_deg", rise)
+        if rise[0] < -90 or rise[1] > 90:
+            raise _err(path, where + "thigh_rise_deg", "must be within -90..90 deg", "fix it")
+    above = table.get("shoulders_above_feet_min")
+    return Recognise(
+        thigh_spread_max_deg=_opt_float(table, "thigh_spread_max_deg"),
+        shin_tilt_max_deg=_opt_float(table, "shin_tilt_max_deg"),
+        thigh_rise_deg=rise,
+        shoulders_above_feet_min=None if above is None else float(above),
+        hands_to_knees_max=_opt_float(table, "hands_to_knees_max"),
+        hips_above_shoulders_max=_opt_float(table, "hips_above_shoulders_max"),
+        start=_parse_recognise(path, table["start"], "recognise.start.")
+        if "start" in table
+        else None,
+    )
+
+
+def _opt_float(table: Mapping[str, Any], key: str) -> float | None:
+    return float(table[key]) if key in table else None
 
 
 def parse_exercise_text(text: str, path: Path) -> Exercise:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coach.core.angles import rule_name
-from coach.core.exercises import AngleRule, Exercise
+from coach.core.exercises import AngleRule, Exercise, Recognise
 from coach.core.geometry import UP, angle_between, horizontal_yaw
 from coach.core.landmarks import PoseFrame
 from coach.core.scoring import AngleSeries, score_frames
@@ -24,6 +24,9 @@ FACE_UP_DEG = 70.0  # nose-from-ears within this of straight up: lying face up
 FACE_DOWN_DEG = 140.0  # ...beyond this from up: face down (child's pose, a forward fold)
 TRAVEL_TORSOS_PER_S = 0.5  # hips moving this fast (torso lengths a second) are walking
 PHOTO_MARGIN_DEG = 5.0  # a photo's target angle must be this far inside the band
+BODY_SHARE = 0.6  # in-band moments that keep the stretch's body placement for a full score
+START_PHOTO_WEIGHT = 0.6  # a start-position photo fits less than a photo of the stretch itself
+DOWN = -np.asarray(UP, dtype=float)
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class Recognition:
     confidence: float  # 0..1
     scores: dict[str, float]
     reason: str
+    position: str | None = None  # photos: "start" (the set-up) or "target" (the stretch held)
 
 
 def view_of(frames: list[PoseFrame]) -> str | None:
@@ -138,6 +142,8 @@ def fit(frames: list[PoseFrame], exercise: Exercise, view: str | None) -> float:
         return 0.0
     body = posture_match(frames, exercise) * facing_match(frames, exercise)
     if len(frames) == 1:
+        if frames[0].has_pose and body_fails(frames[0], exercise.recognise):
+            return 0.0  # the trunk may match, but the body is placed as another exercise
         return _still_fit(series, exercise) * body
     in_range = session.time_in_range_s / seen
     reached = min(1.0, len(session.reps) / 2.0)
@@ -147,6 +153,7 @@ def fit(frames: list[PoseFrame], exercise: Exercise, view: str | None) -> float:
     if travels(frames):
         score *= 0.3  # walking about the room: these stretches are done in one place
     score *= 0.4 + 0.6 * form_agreement(series, judged)
+    score *= min(1.0, body_agreement(frames, series, judged) / BODY_SHARE)
     if view is not None and view != exercise.view:
         score *= 0.5
     return score * body
@@ -194,11 +201,8 @@ def form_agreement(series: AngleSeries, exercise: Exercise) -> float:
     ]
     if not targets or not forms:
         return 1.0
+    mask = target_mask(series, exercise)
     with np.errstate(invalid="ignore"):
-        mask = np.ones(len(series.t), dtype=bool)
-        for rule in targets:
-            v = np.abs(series.smooth[rule.name]) if rule.mirror else series.smooth[rule.name]
-            mask &= (v >= rule.target[0]) & (v <= rule.target[1])
         hits, total = 0, 0
         for rule in forms:
             v = series.smooth[rule.name][mask]
@@ -208,6 +212,145 @@ def form_agreement(series: AngleSeries, exercise: Exercise) -> float:
             hits += int(np.sum((v >= rule.target[0]) & (v <= rule.target[1])))
             total += len(v)
     return hits / total if total else 1.0
+
+
+# ----- body placement (the pose files' [recognise] tables; world landmarks, y down) ---------
+def _world(frame: PoseFrame, name: str) -> np.ndarray | None:
+    # Any visibility: a side view's far leg is placed plausibly, just seen poorly.
+    return frame.point(name, "world", min_visibility=0.0)
+
+
+def thigh_spread(frame: PoseFrame) -> float | None:
+    """Degrees between the two thighs (hip to knee): near 0 with the legs side by side."""
+    thighs = []
+    for side in ("left", "right"):
+        hip, knee = _world(frame, f"{side}_hip"), _world(frame, f"{side}_knee")
+        if hip is None or knee is None:
+            return None
+        thighs.append(knee - hip)
+    return angle_between(thighs[0], thighs[1])
+
+
+def shin_tilt(frame: PoseFrame) -> float | None:
+    """The larger of the two shins' tilt from vertical (knee to ankle): near 0 when both
+    feet are planted under bent knees, near 90 when a shin lies on the floor (kneeling)."""
+    tilts = []
+    for side in ("left", "right"):
+        knee, ankle = _world(frame, f"{side}_knee"), _world(frame, f"{side}_ankle")
+        if knee is None or ankle is None:
+            return None
+        tilts.append(angle_between(ankle - knee, DOWN))
+    return max(tilts)
+
+
+def thigh_rise(frame: PoseFrame) -> float | None:
+    """Degrees the thighs rise from level, hip to knee (both legs together): + = knees above
+    the hips (sitting on the floor), about 0 on a chair or a ball, -90 standing."""
+    hip, knee = _world(frame, "mid_hip"), _world(frame, "mid_knee")
+    if hip is None or knee is None:
+        return None
+    return angle_between(knee - hip, DOWN) - 90.0
+
+
+def shoulders_above_feet(frame: PoseFrame) -> float | None:
+    """Height of the shoulders over the lowest foot point, in torso lengths (hip to
+    shoulder): about 0 with the shoulders on the floor, well above it over a ball."""
+    shoulder, hip = _world(frame, "mid_shoulder"), _world(frame, "mid_hip")
+    feet = [
+        _world(frame, f"{side}_{part}") for side in ("left", "right") for part in ("ankle", "heel")
+    ]
+    if shoulder is None or hip is None or any(p is None for p in feet):
+        return None
+    torso = float(np.linalg.norm(shoulder - hip))
+    if torso < 1e-6:
+        return None
+    lowest = max(float(p[1]) for p in feet if p is not None)  # y points down
+    return (lowest - float(shoulder[1])) / torso
+
+
+def hips_above_shoulders(frame: PoseFrame) -> float | None:
+    """Height of the hips over the shoulders, in torso lengths: about 0 lying flat on the
+    back, well above 0 in a bridge (hips lifted off the mat)."""
+    shoulder, hip = _world(frame, "mid_shoulder"), _world(frame, "mid_hip")
+    if shoulder is None or hip is None:
+        return None
+    torso = float(np.linalg.norm(shoulder - hip))
+    return None if torso < 1e-6 else float(shoulder[1] - hip[1]) / torso  # y points down
+
+
+def hands_to_knees(frame: PoseFrame) -> float | None:
+    """The farther hand's distance from its nearest knee, in torso lengths: small when both
+    hands hold the knees, over a torso length with the arms spread on the floor."""
+    shoulder, hip = _world(frame, "mid_shoulder"), _world(frame, "mid_hip")
+    knees = [_world(frame, "left_knee"), _world(frame, "right_knee")]
+    wrists = [_world(frame, "left_wrist"), _world(frame, "right_wrist")]
+    if shoulder is None or hip is None or any(p is None for p in knees + wrists):
+        return None
+    torso = float(np.linalg.norm(shoulder - hip))
+    if torso < 1e-6:
+        return None
+    far = max(
+        min(float(np.linalg.norm(w - k)) for k in knees if k is not None)
+        for w in wrists
+        if w is not None
+    )
+    return far / torso
+
+
+def body_fails(frame: PoseFrame, rules: Recognise) -> list[str]:
+    """The stretch's body-placement rules this frame breaks (unmeasurable ones are not held
+    against it): empty when the body is placed as the stretch asks."""
+    failed = []
+    checks = (
+        ("thigh_spread", rules.thigh_spread_max_deg, thigh_spread, lambda v, m: v > m),
+        ("shin_tilt", rules.shin_tilt_max_deg, shin_tilt, lambda v, m: v > m),
+        ("thigh_rise", rules.thigh_rise_deg, thigh_rise, lambda v, m: not m[0] <= v <= m[1]),
+        (
+            "shoulders_above_feet",
+            rules.shoulders_above_feet_min,
+            shoulders_above_feet,
+            lambda v, m: v < m,
+        ),
+        ("hands_to_knees", rules.hands_to_knees_max, hands_to_knees, lambda v, m: v > m),
+        (
+            "hips_above_shoulders",
+            rules.hips_above_shoulders_max,
+            hips_above_shoulders,
+            lambda v, m: v > m,
+        ),
+    )
+    for name, bound, measure, breaks in checks:
+        if bound is None:
+            continue
+        value = measure(frame)
+        if value is not None and breaks(value, bound):
+            failed.append(name)
+    return failed
+
+
+def target_mask(series: AngleSeries, exercise: Exercise) -> np.ndarray:
+    """Moments when every target angle is inside its band (smoothed series)."""
+    targets = [r for r in exercise.angles if r.role == "target" and r.name in series.smooth]
+    mask = np.ones(len(series.t), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        for rule in targets:
+            v = np.abs(series.smooth[rule.name]) if rule.mirror else series.smooth[rule.name]
+            mask &= (v >= rule.target[0]) & (v <= rule.target[1])
+    return mask
+
+
+def body_agreement(frames: list[PoseFrame], series: AngleSeries, exercise: Exercise) -> float:
+    """While the target angles are in band, the share of moments whose body placement keeps
+    the stretch's [recognise] rules: a glute bridge reaches the ball's trunk angle with the
+    shoulders on the floor; a camel reaches the roller's with the shins flat."""
+    if exercise.recognise == Recognise():
+        return 1.0
+    mask = target_mask(series, exercise)  # one entry per frame, in order
+    moments = [f for f, m in zip(frames, mask, strict=True) if m and f.has_pose]
+    if not moments:
+        return 1.0
+    kept = sum(not body_fails(f, exercise.recognise) for f in moments)
+    return kept / len(moments)
 
 
 def _clearly_in(rule: AngleRule, raw: float) -> bool:
@@ -241,12 +384,49 @@ def _still_fit(series: AngleSeries, exercise: Exercise) -> float:
     return hits / total if total else 0.0
 
 
+def start_fit(frame: PoseFrame, exercise: Exercise) -> float:
+    """A photo of the stretch's start position: START_PHOTO_WEIGHT when the driver angle sits
+    in its start band, every leg-placement angle in its band and the body as the pose file's
+    [recognise.start] table asks; 0 for a stretch whose start shows nothing particular."""
+    rules = exercise.recognise.start
+    judged = exercise.with_variant(guess_variant([frame], exercise))
+    if rules is None or judged.angles != exercise.angles or not frame.has_pose:
+        return 0.0  # a variant that drops the leg angles (the chair twist) leaves just sitting
+    if body_fails(frame, rules):
+        return 0.0
+    _, series = score_frames([frame], judged)
+    for rule in judged.angles:
+        values = [float(v[0]) for k, v in series.raw.items() if rule_name(k) == rule.name]
+        values = [abs(v) if rule.mirror else v for v in values if math.isfinite(v)]
+        if rule.name == judged.driver:
+            lo, hi = rule.start or (math.nan, math.nan)
+            if not any(lo <= v <= hi for v in values):
+                return 0.0
+        elif (
+            rule.role == "form"
+            and not rule.check_limit  # where the legs are, not how far the head goes
+            and not any(rule.target[0] <= v <= rule.target[1] for v in values)
+        ):
+            return 0.0
+    body = posture_match([frame], exercise) * facing_match([frame], exercise)
+    return START_PHOTO_WEIGHT * body
+
+
 def recognize(
     frames: list[PoseFrame], exercises: dict[str, Exercise], view: str | None = None
 ) -> Recognition:
-    """Best-fitting stretch; `view` is the user's hint where the camera angle is ambiguous."""
+    """Best-fitting stretch; `view` is the user's hint where the camera angle is ambiguous.
+    A photo may also fit a stretch's start position (see start_fit): it is then named with
+    position "start"."""
     view = view or view_of(frames)
     scores = {ex_id: round(fit(frames, ex, view), 3) for ex_id, ex in exercises.items()}
+    starts: set[str] = set()
+    if len(frames) == 1:
+        for ex_id, ex in exercises.items():
+            at_start = round(start_fit(frames[0], ex), 3)
+            if at_start > scores[ex_id]:
+                scores[ex_id] = at_start
+                starts.add(ex_id)
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     best_id, best = ranked[0]
     second = ranked[1][1] if len(ranked) > 1 else 0.0
@@ -266,10 +446,12 @@ def recognize(
         )
     margin = (best - second) / best if best > 0 else 0.0
     confidence = round(min(1.0, best) * (0.5 + 0.5 * margin), 2)
+    position = None if len(frames) != 1 else "start" if best_id in starts else "target"
+    named = f"start position of {best_id}" if position == "start" else best_id
     return Recognition(
         best_id,
         confidence,
         scores,
-        f"{best_id} scored {best:.2f}, next {ranked[1][0]} {second:.2f}"
-        f" (view: {view or 'unknown'})",
+        f"{named} scored {best:.2f}, next {ranked[1][0]} {second:.2f} (view: {view or 'unknown'})",
+        position,
     )

@@ -12,7 +12,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, TextIO
 
+from coach.core.angles import key_side, rule_name
 from coach.core.events import WARNING_TYPES
+from coach.core.exercises import Exercise
 from coach.core.extra import extra_flags
 from coach.core.session import SIDES, Session
 
@@ -132,6 +134,71 @@ def build_report(
     if partial_reason:
         report["partial_reason"] = partial_reason
     return report
+
+
+def still_position(exercise: Exercise, angles: dict[str, Any]) -> str:
+    """Which pose a photo shows: "target" (the driver angle in its band), "start" (in its start
+    band) or "between" (neither, or not seen). `angles` is the photo report's angle table."""
+    rule = exercise.driver_rule
+    values = [
+        abs(a["value"]) if rule.mirror else a["value"]
+        for key, a in angles.items()
+        if rule_name(key) == rule.name and a.get("value") is not None
+    ]
+    if any(rule.target[0] <= v <= rule.target[1] for v in values):
+        return "target"
+    if rule.start is not None and any(rule.start[0] <= v <= rule.start[1] for v in values):
+        return "start"
+    return "between"
+
+
+def still_verdict(
+    exercise: Exercise, angles: dict[str, Any], position: str
+) -> tuple[str, list[str]]:
+    """A photo's verdict from its angles alone: it shows one moment, so nothing about holds
+    or reps. Past a limit is "caution"; the stretch held with every seen angle in its band is
+    "good"; a start position or an angle short of its band is "needs_work", saying which."""
+    angles = likelier_side(angles)
+    safety = {r.name for r in exercise.angles if r.check_limit}
+    over = [
+        f"{k} {a['value']:.0f} is past its safe limit {a['limit']:.0f}"
+        for k, a in angles.items()
+        if a.get("verdict") == "over" and rule_name(k) in safety
+    ]
+    if over:
+        return "caution", over
+    if position == "start":
+        return "needs_work", [
+            f"the photo shows the start position of {exercise.name.lower()}, not the stretch itself"
+        ]
+    seen = {k: a for k, a in angles.items() if a.get("verdict") != "unseen"}
+    short = [
+        f"{k} {a['value']:.0f} is outside its band {a['target'][0]:.0f}-{a['target'][1]:.0f}"
+        for k, a in seen.items()
+        if a.get("verdict") in ("short", "over")  # "over" here: leg placement, no safety limit
+    ]
+    if position != "target":
+        short.insert(0, f"the photo does not show the target pose of {exercise.name.lower()}")
+    if short:
+        return "needs_work", short
+    return "good", [
+        "the photo shows the stretch with every angle in its band "
+        "(a photo cannot show how long it is held)"
+    ]
+
+
+def likelier_side(angles: dict[str, Any]) -> dict[str, Any]:
+    """A one-sided stretch's photo lists its leg angles for both sides ("name@left",
+    "name@right"): keep the side that fits better, since only one is being stretched."""
+    sides = {key_side(k) for k in angles} - {None}
+    if not sides:
+        return angles
+
+    def fits(side: str) -> int:
+        return sum(a.get("verdict") == "in_range" for k, a in angles.items() if key_side(k) == side)
+
+    best = max(sorted(sides), key=fits)
+    return {k: a for k, a in angles.items() if key_side(k) in (None, best)}
 
 
 def unrecognised_report(
