@@ -5,8 +5,8 @@ from __future__ import annotations
 from test_recognize_body import KNEES_HUGGED, SUPINE_KNEES_BENT, person
 
 from coach.commands.score_compute import still_report
-from coach.core.exercises import load_exercise
 from coach.core.report import report_json, still_position, still_verdict
+from coach.io.poses import load_exercise
 
 KNEES = load_exercise("knees-to-chest")
 TWIST = load_exercise("seated-twist")

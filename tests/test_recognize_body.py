@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coach.core.exercises import Recognise, load_all, load_exercise
+from coach.core.exercises import Recognise
 from coach.core.landmarks import INDEX, N_LANDMARKS, PoseFrame
 from coach.core.recognize import (
     body_agreement,
@@ -24,6 +24,7 @@ from coach.core.recognize import (
     thigh_spread,
 )
 from coach.core.scoring import score_frames
+from coach.io.poses import load_all, load_exercise
 
 Point = tuple[float, float]
 

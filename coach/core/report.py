@@ -190,7 +190,7 @@ def still_verdict(
 def likelier_side(angles: dict[str, Any]) -> dict[str, Any]:
     """A one-sided stretch's photo lists its leg angles for both sides ("name@left",
     "name@right"): keep the side that fits better, since only one is being stretched."""
-    sides = {key_side(k) for k in angles} - {None}
+    sides = {side for k in angles if (side := key_side(k)) is not None}
     if not sides:
         return angles
 
