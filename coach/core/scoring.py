@@ -14,7 +14,14 @@ import numpy as np
 
 from coach.core.angles import angle_keys, frame_angles
 from coach.core.exercises import Exercise
-from coach.core.filters import derivative, median3, segments, window_slope, zero_phase
+from coach.core.filters import (
+    derivative,
+    median3,
+    segments,
+    window_slope,
+    zero_phase,
+    zero_phase_rates,
+)
 from coach.core.landmarks import PoseFrame
 from coach.core.session import Sample, Session, StepResult
 
@@ -69,12 +76,12 @@ def smooth_series(
         segs = segments(t, clean, cuts)  # cuts and gaps: rates are not taken across them
         smooth[k] = zero_phase(t, clean, ANGLE_CUTOFF_HZ, segs=segs)
         speed[k] = derivative(t, smooth[k], segs)
-        quick = zero_phase(t, clean, QUICK_SPEED_CUTOFF_HZ, segs=segs)
-        quick_speed = derivative(t, quick, segs)
-        speed[k] = np.where(np.abs(quick_speed) > np.abs(speed[k]), quick_speed, speed[k])
-        # A jolt lasts about a tenth of a second: its acceleration needs a wider band.
-        quick = zero_phase(t, clean, JOLT_CUTOFF_HZ, segs=segs)
-        accel[k] = derivative(t, derivative(t, quick, segs), segs)
+        quick_speed = derivative(t, zero_phase(t, clean, QUICK_SPEED_CUTOFF_HZ, segs=segs), segs)
+        faster = np.abs(quick_speed) > np.abs(speed[k])
+        speed[k] = np.where(faster, quick_speed, speed[k])
+        # A jolt lasts about a tenth of a second: its acceleration needs a wider band, and
+        # rates read on a fixed grid, so it reads the same at 15 fps as at 30.
+        _, accel[k] = zero_phase_rates(t, clean, JOLT_CUTOFF_HZ, segs)
         settle[k] = window_slope(t, smooth[k], SETTLE_HALF_WINDOW_S, segs)
     if has_pose is None:
         has_pose = np.ones(len(t), dtype=bool)
