@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coach.core.angles import angle_keys, frame_angles
+from coach.core.angles import angle_keys, frame_angles, rule_name
 from coach.core.exercises import Exercise
 from coach.core.filters import (
+    _runs,
     derivative,
     median3,
     segments,
@@ -44,6 +45,7 @@ class AngleSeries:
     accel: dict[str, np.ndarray]
     has_pose: np.ndarray
     settle: dict[str, np.ndarray] | None = None
+    spike_speed: dict[str, np.ndarray] | None = None  # frame-to-frame speed, for jolts
 
 
 def angle_series(frames: list[PoseFrame], exercise: Exercise) -> AngleSeries:
@@ -69,6 +71,7 @@ def smooth_series(
     speed: dict[str, np.ndarray] = {}
     accel: dict[str, np.ndarray] = {}
     settle: dict[str, np.ndarray] = {}
+    spike_speed: dict[str, np.ndarray] = {}
     if cuts is None:
         cuts = np.zeros(len(t), dtype=bool)
     for k, series in raw.items():
@@ -82,19 +85,72 @@ def smooth_series(
         # A jolt lasts about a tenth of a second: its acceleration needs a wider band, and
         # rates read on a fixed grid, so it reads the same at 15 fps as at 30.
         _, accel[k] = zero_phase_rates(t, clean, JOLT_CUTOFF_HZ, segs)
+        spike_speed[k] = frame_speed(t, clean, segs)
         settle[k] = window_slope(t, smooth[k], SETTLE_HALF_WINDOW_S, segs)
     if has_pose is None:
         has_pose = np.ones(len(t), dtype=bool)
-    return AngleSeries(t, raw, smooth, speed, accel, has_pose, settle)
+    return AngleSeries(t, raw, smooth, speed, accel, has_pose, settle, spike_speed)
 
 
-def samples(series: AngleSeries) -> Iterable[tuple[Sample, bool]]:
+def frame_speed(t: np.ndarray, x: np.ndarray, segs: list[tuple[int, int]]) -> np.ndarray:
+    """The fastest change from one frame to the next around each sample (deg/s): the speed a
+    plain rule reads, before any smoothing; only trusted where a jolt is confirmed."""
+    out = np.full_like(x, np.nan, dtype=float)
+    for a, b in segs:
+        if b - a < 2:
+            continue
+        step = np.abs(np.diff(x[a:b]) / np.diff(t[a:b]))
+        out[a:b] = np.maximum(np.r_[step[0], step], np.r_[step, step[-1]])
+    return out
+
+
+def with_jolt_speeds(
+    series: AngleSeries, jolt_dps2: float, clear_ratio: float = 0.5, keys: set[str] | None = None
+) -> dict[str, np.ndarray]:
+    """Speeds, taking a jolt's own speed where a jolt is confirmed.
+
+    The 2.5-4 Hz speed smooths a 0.1 s spike of speed to a fraction of itself (a 12 deg jolt
+    at 150-300 deg/s reads under 100), which keeps jitter from reading as speed. Where the
+    jolt reading is past its line the spike is real: over the spike (where the jolt reads
+    above `clear_ratio` of the line, and one frame either side) the speed is the fastest
+    frame-to-frame change within it, so a jolt is judged against the speed limit too. Only
+    the series in `keys` (default all) are read so: those jolts are judged on.
+    """
+    if not series.spike_speed:
+        return series.speed
+    out = {}
+    for k, v in series.speed.items():
+        fast, jolt = series.spike_speed.get(k), series.accel.get(k)
+        if fast is None or jolt is None or (keys is not None and rule_name(k) not in keys):
+            out[k] = v
+            continue
+        a = np.nan_to_num(np.abs(jolt))
+        v = v.copy()
+        extent = a > clear_ratio * jolt_dps2
+        for lo, hi in _runs(extent):
+            if not (a[lo:hi] > jolt_dps2).any():
+                continue
+            lo, hi = max(lo - 1, 0), min(hi + 1, len(v))
+            peak = np.nanmax(fast[lo:hi]) if np.isfinite(fast[lo:hi]).any() else np.nan
+            if not math.isfinite(peak):
+                continue
+            seen = np.isfinite(v[lo:hi])
+            sign = np.where(np.nan_to_num(v[lo:hi]) < 0, -1.0, 1.0)
+            v[lo:hi] = np.where(seen, sign * np.maximum(np.abs(v[lo:hi]), peak), v[lo:hi])
+        out[k] = v
+    return out
+
+
+def samples(
+    series: AngleSeries, speeds: dict[str, np.ndarray] | None = None
+) -> Iterable[tuple[Sample, bool]]:
+    speeds = series.speed if speeds is None else speeds
     for i, t in enumerate(series.t):
         yield (
             Sample(
                 float(t),
                 {k: float(v[i]) for k, v in series.smooth.items()},
-                {k: float(v[i]) for k, v in series.speed.items()},
+                {k: float(v[i]) for k, v in speeds.items()},
                 {k: float(v[i]) for k, v in series.accel.items()},
                 {k: float(v[i]) for k, v in (series.settle or series.speed).items()},
             ),
@@ -121,7 +177,10 @@ def score_series(
 ) -> tuple[Session, AngleSeries]:
     """Judge smoothed angle series (tests feed hand-built ones here)."""
     session = Session(exercise)
-    for i, (sample, has_pose) in enumerate(samples(series)):
+    j = exercise.judge
+    targets = {rule.name for rule in exercise.angles if rule.role == "target"}
+    speeds = with_jolt_speeds(series, j.jolt_dps2, j.jerky_clear_ratio, targets)
+    for i, (sample, has_pose) in enumerate(samples(series, speeds)):
         result = session.step_sample(sample, has_pose=has_pose)
         if on_step is not None:
             on_step(i, sample, session, result)
