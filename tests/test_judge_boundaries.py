@@ -270,6 +270,6 @@ def test_a_jolt_reads_alike_at_15_and_30_fps() -> None:
 
 def test_a_move_that_starts_abruptly_is_no_jolt() -> None:
     """A brisk move that starts at full speed (a straight ramp) has no spike of speed."""
-    ex, t, hip, _ = knees_at_speed(0.9)
+    _, t, hip, _ = knees_at_speed(0.9)
     series = smooth_series(t, {"hip_flexion": hip})
     assert np.nanmax(np.abs(series.accel["hip_flexion"])) < 0.2 * JOLT_LINE_DPS2

@@ -200,7 +200,6 @@ def window_slope(
     return out
 
 
-
 RATE_GRID_HZ = 60.0  # rates are taken on this fixed grid, whatever the recording's frame rate
 JOLT_SPAN_S = 0.15  # a jolt: the speed spikes and falls back within about this long
 
