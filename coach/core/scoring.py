@@ -31,6 +31,9 @@ JOLT_CUTOFF_HZ = 5.0  # a 12-20 deg jolt in 0.1-0.2 s reads 600-1700 deg/s^2 her
 # Speed is read at two widths: the 2.5 Hz series for moves, a 4 Hz one so a quick jerk that
 # the smoother flattens still counts as too fast (measured on both generated families).
 QUICK_SPEED_CUTOFF_HZ = 4.0
+# A jolt's own speed: its change over a tenth of a second (the seed-level jolt is 12-20 deg
+# within 0.1-0.2 s).
+SPIKE_SPAN_S = 0.1
 SETTLE_HALF_WINDOW_S = 0.3  # stillness is judged on the slope over 0.6 s
 
 
@@ -45,7 +48,7 @@ class AngleSeries:
     accel: dict[str, np.ndarray]
     has_pose: np.ndarray
     settle: dict[str, np.ndarray] | None = None
-    spike_speed: dict[str, np.ndarray] | None = None  # frame-to-frame speed, for jolts
+    spike_speed: dict[str, np.ndarray] | None = None  # speed over SPIKE_SPAN_S, for jolts
 
 
 def angle_series(frames: list[PoseFrame], exercise: Exercise) -> AngleSeries:
@@ -85,22 +88,28 @@ def smooth_series(
         # A jolt lasts about a tenth of a second: its acceleration needs a wider band, and
         # rates read on a fixed grid, so it reads the same at 15 fps as at 30.
         _, accel[k] = zero_phase_rates(t, clean, JOLT_CUTOFF_HZ, segs)
-        spike_speed[k] = frame_speed(t, clean, segs)
+        spike_speed[k] = span_speed(t, series, segs)  # a confirmed jolt: every frame counts
         settle[k] = window_slope(t, smooth[k], SETTLE_HALF_WINDOW_S, segs)
     if has_pose is None:
         has_pose = np.ones(len(t), dtype=bool)
     return AngleSeries(t, raw, smooth, speed, accel, has_pose, settle, spike_speed)
 
 
-def frame_speed(t: np.ndarray, x: np.ndarray, segs: list[tuple[int, int]]) -> np.ndarray:
-    """The fastest change from one frame to the next around each sample (deg/s): the speed a
-    plain rule reads, before any smoothing; only trusted where a jolt is confirmed."""
+def span_speed(
+    t: np.ndarray, x: np.ndarray, segs: list[tuple[int, int]], span_s: float = SPIKE_SPAN_S
+) -> np.ndarray:
+    """The larger change over `span_s` starting or ending at each sample, over `span_s`
+    (deg/s), on the samples joined by straight lines: the speed a plain rule
+    reads for a jolt, the same at any frame rate, and not one frame's jitter over a thirtieth
+    of a second. Only trusted where a jolt is confirmed."""
     out = np.full_like(x, np.nan, dtype=float)
     for a, b in segs:
-        if b - a < 2:
+        ts, xs = t[a:b], x[a:b]
+        if b - a < 2 or not np.isfinite(xs).all():
             continue
-        step = np.abs(np.diff(x[a:b]) / np.diff(t[a:b]))
-        out[a:b] = np.maximum(np.r_[step[0], step], np.r_[step, step[-1]])
+        ahead = (np.interp(ts + span_s, ts, xs) - xs) / span_s
+        behind = (xs - np.interp(ts - span_s, ts, xs)) / span_s
+        out[a:b] = np.where(np.abs(ahead) > np.abs(behind), ahead, behind)
     return out
 
 
@@ -113,8 +122,8 @@ def with_jolt_speeds(
     at 150-300 deg/s reads under 100), which keeps jitter from reading as speed. Where the
     jolt reading is past its line the spike is real: over the spike (where the jolt reads
     above `clear_ratio` of the line, and one frame either side) the speed is the fastest
-    frame-to-frame change within it, so a jolt is judged against the speed limit too. Only
-    the series in `keys` (default all) are read so: those jolts are judged on.
+    change over a tenth of a second within it, so a jolt is judged against the speed limit
+    too. Only the series in `keys` (default all) are read so: those jolts are judged on.
     """
     if not series.spike_speed:
         return series.speed
@@ -131,7 +140,7 @@ def with_jolt_speeds(
             if not (a[lo:hi] > jolt_dps2).any():
                 continue
             lo, hi = max(lo - 1, 0), min(hi + 1, len(v))
-            peak = np.nanmax(fast[lo:hi]) if np.isfinite(fast[lo:hi]).any() else np.nan
+            peak = np.nanmax(np.abs(fast[lo:hi])) if np.isfinite(fast[lo:hi]).any() else np.nan
             if not math.isfinite(peak):
                 continue
             seen = np.isfinite(v[lo:hi])
