@@ -28,8 +28,8 @@ HOLD_TOL_S = {"seated-twist": 0.75}
 
 # Findings reported to the lead; see the final report of the simulator work.
 TWIST_JOLT = (
-    "known limit: shoulder-line depth jitter gives calm twists up to ~1700 deg/s^2 in the jolt "
-    "band, so the twist's max_accel_dps2 (2500) flags only violent jolts, not a 12-20 deg one"
+    "known limit: shoulder-line depth jitter gives calm twists speed spikes up to ~1450 deg/s^2 "
+    "as a jolt, so the twist's jolt line (1800) flags only violent jolts, not a 12-20 deg one"
 )
 
 

@@ -209,3 +209,68 @@ def test_the_neck_speed_limit_alone(ratio: float, warns: bool) -> None:
     _, trunk = script((0, 0), (4, 20), (20, 20), (24, 0), (26, 0))
     fast = events(judge(ex, t, trunk_extension=trunk, neck_extension=neck), "too_fast")
     assert bool(fast) is warns
+
+
+# ----- jolts ----------------------------------------------------------------------------------
+# A jolt, as a plain rule would see it: the angle jumps within a tenth of a second and stays.
+# The seed-level jolt is 12-20 deg within 0.1-0.2 s; the line sits near a 9 deg jump (a speed
+# spike of 90 deg/s, the knee hug's speed limit), so 12 deg warns and 7 deg does not, wherever
+# the frames fall, at 15 fps as at 30.
+JOLT_LINE_DPS2 = 450.0  # a 9 deg jump in 0.1 s, read as a speed spike over 0.15 s
+JOLT_OVER_DEG = 12.0
+JOLT_UNDER_DEG = 7.0
+JOLT_S = 0.1
+OFFSETS = (0.0, 0.013, 0.029, 0.047, 0.061)  # where the frames fall on the jump
+
+
+def hug_with_jolt(jump: float, fps: float, at: float) -> tuple[Exercise, np.ndarray, np.ndarray]:
+    """Knees hugged to 50 deg and held; at `at` s the hip angle jumps `jump` deg further in."""
+    ex = load_exercise("knees-to-chest")
+    knots = ((0, 150), (3, 150), (5, 50), (at, 50), (at + JOLT_S, 50 - jump), (40, 50 - jump))
+    t, hip = script(*knots, (44, 150), (48, 150), fps=fps)
+    return ex, t, hip
+
+
+@pytest.mark.parametrize("fps", [15.0, 30.0])
+@pytest.mark.parametrize("offset", OFFSETS)
+@pytest.mark.parametrize("jump, warns", [(JOLT_OVER_DEG, True), (JOLT_UNDER_DEG, False)])
+def test_a_jolt_just_over_the_line_warns_and_just_under_does_not_at_15_and_30_fps(
+    fps: float, offset: float, jump: float, warns: bool
+) -> None:
+    at = 20.0 + offset
+    ex, t, hip = hug_with_jolt(jump, fps, at)
+    report = judge(ex, t, hip_flexion=hip, head_lift=-20.0)
+    jerky = events(report, "jerky")
+    assert bool(jerky) is warns, f"{jump} deg in {JOLT_S} s at {fps:g} fps: {jerky}"
+    if warns:
+        assert abs(jerky[0]["start_s"] - at) <= 0.2  # warned while it happens
+        assert jerky[0]["angle"] == "hip_flexion"
+        # 120 deg/s for a tenth of a second: faster than the limit as well
+        assert events(report, "too_fast")
+    else:
+        assert events(report, "too_fast") == []  # 70 deg/s for 0.1 s: under the 90 limit
+
+
+def jolt_readings(jump: float, fps: float) -> list[float]:
+    out = []
+    for offset in OFFSETS:
+        _, t, hip = hug_with_jolt(jump, fps, 20.0 + offset)
+        series = smooth_series(t, {"hip_flexion": hip})
+        near = (t > 19.5) & (t < 20.8)
+        out.append(float(np.nanmax(np.abs(series.accel["hip_flexion"][near]))))
+    return out
+
+
+def test_a_jolt_reads_alike_at_15_and_30_fps() -> None:
+    """The jolt is read on a fixed time grid, not from differences of frames: at 15 fps a
+    frame difference spans twice the time and used to halve the reading."""
+    slow, fast = jolt_readings(JOLT_OVER_DEG, 15.0), jolt_readings(JOLT_OVER_DEG, 30.0)
+    assert min(slow + fast) > JOLT_LINE_DPS2
+    assert np.mean(slow) / np.mean(fast) > 0.75
+
+
+def test_a_move_that_starts_abruptly_is_no_jolt() -> None:
+    """A brisk move that starts at full speed (a straight ramp) has no spike of speed."""
+    _, t, hip, _ = knees_at_speed(0.9)
+    series = smooth_series(t, {"hip_flexion": hip})
+    assert np.nanmax(np.abs(series.accel["hip_flexion"])) < 0.2 * JOLT_LINE_DPS2

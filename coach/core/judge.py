@@ -71,6 +71,13 @@ class JudgeSettings:
     live_too_fast_on_s: float = 0.0
     too_fast_off_s: float = 0.3
     too_fast_clear_ratio: float = 0.8  # the speed must fall below this share of the limit
+    # Offline, a jolt is a spike of speed standing out from the speed 0.15 s either side
+    # (core/filters.zero_phase_rates), over 0.15 s. A straight 9 deg jump within 0.1 s reads
+    # 350-500 at 15-30 fps (by where the frames fall), the seed-level 12 deg one 470-670; a
+    # move that starts or stops abruptly reads ~20, calm moves and still jitter mostly under
+    # 400 (the knee hug's noisiest generated session: 457). Live, the One Euro acceleration
+    # is judged against the pose file's max_accel_dps2 instead.
+    jolt_dps2: float = 450.0
     jerky_off_s: float = 0.4
     jerky_clear_ratio: float = 0.5
     short_cue_after_s: float = 2.5

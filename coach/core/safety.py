@@ -132,7 +132,7 @@ class SafetyMonitor:
                 self.detectors[("jerky", rule.name)] = Detector(
                     "jerky",
                     rule.name,
-                    exercise.max_accel_dps2,
+                    exercise.max_accel_dps2 if live else j.jolt_dps2,
                     MESSAGES["jerky"],
                     on_s=0.0,
                     off_s=j.jerky_off_s,

@@ -12,9 +12,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coach.core.angles import angle_keys, frame_angles
+from coach.core.angles import angle_keys, frame_angles, rule_name
 from coach.core.exercises import Exercise
-from coach.core.filters import derivative, median3, segments, window_slope, zero_phase
+from coach.core.filters import (
+    _runs,
+    derivative,
+    median3,
+    segments,
+    window_slope,
+    zero_phase,
+    zero_phase_rates,
+)
 from coach.core.landmarks import PoseFrame
 from coach.core.session import Sample, Session, StepResult
 
@@ -23,6 +31,9 @@ JOLT_CUTOFF_HZ = 5.0  # a 12-20 deg jolt in 0.1-0.2 s reads 600-1700 deg/s^2 her
 # Speed is read at two widths: the 2.5 Hz series for moves, a 4 Hz one so a quick jerk that
 # the smoother flattens still counts as too fast (measured on both generated families).
 QUICK_SPEED_CUTOFF_HZ = 4.0
+# A jolt's own speed: its change over a tenth of a second (the seed-level jolt is 12-20 deg
+# within 0.1-0.2 s).
+SPIKE_SPAN_S = 0.1
 SETTLE_HALF_WINDOW_S = 0.3  # stillness is judged on the slope over 0.6 s
 
 
@@ -37,6 +48,7 @@ class AngleSeries:
     accel: dict[str, np.ndarray]
     has_pose: np.ndarray
     settle: dict[str, np.ndarray] | None = None
+    spike_speed: dict[str, np.ndarray] | None = None  # speed over SPIKE_SPAN_S, for jolts
 
 
 def angle_series(frames: list[PoseFrame], exercise: Exercise) -> AngleSeries:
@@ -62,6 +74,7 @@ def smooth_series(
     speed: dict[str, np.ndarray] = {}
     accel: dict[str, np.ndarray] = {}
     settle: dict[str, np.ndarray] = {}
+    spike_speed: dict[str, np.ndarray] = {}
     if cuts is None:
         cuts = np.zeros(len(t), dtype=bool)
     for k, series in raw.items():
@@ -69,25 +82,84 @@ def smooth_series(
         segs = segments(t, clean, cuts)  # cuts and gaps: rates are not taken across them
         smooth[k] = zero_phase(t, clean, ANGLE_CUTOFF_HZ, segs=segs)
         speed[k] = derivative(t, smooth[k], segs)
-        quick = zero_phase(t, clean, QUICK_SPEED_CUTOFF_HZ, segs=segs)
-        quick_speed = derivative(t, quick, segs)
-        speed[k] = np.where(np.abs(quick_speed) > np.abs(speed[k]), quick_speed, speed[k])
-        # A jolt lasts about a tenth of a second: its acceleration needs a wider band.
-        quick = zero_phase(t, clean, JOLT_CUTOFF_HZ, segs=segs)
-        accel[k] = derivative(t, derivative(t, quick, segs), segs)
+        quick_speed = derivative(t, zero_phase(t, clean, QUICK_SPEED_CUTOFF_HZ, segs=segs), segs)
+        faster = np.abs(quick_speed) > np.abs(speed[k])
+        speed[k] = np.where(faster, quick_speed, speed[k])
+        # A jolt lasts about a tenth of a second: its acceleration needs a wider band, and
+        # rates read on a fixed grid, so it reads the same at 15 fps as at 30.
+        _, accel[k] = zero_phase_rates(t, clean, JOLT_CUTOFF_HZ, segs)
+        spike_speed[k] = span_speed(t, series, segs)  # a confirmed jolt: every frame counts
         settle[k] = window_slope(t, smooth[k], SETTLE_HALF_WINDOW_S, segs)
     if has_pose is None:
         has_pose = np.ones(len(t), dtype=bool)
-    return AngleSeries(t, raw, smooth, speed, accel, has_pose, settle)
+    return AngleSeries(t, raw, smooth, speed, accel, has_pose, settle, spike_speed)
 
 
-def samples(series: AngleSeries) -> Iterable[tuple[Sample, bool]]:
+def span_speed(
+    t: np.ndarray, x: np.ndarray, segs: list[tuple[int, int]], span_s: float = SPIKE_SPAN_S
+) -> np.ndarray:
+    """The larger change over `span_s` starting or ending at each sample, over `span_s`
+    (deg/s), on the samples joined by straight lines: the speed a plain rule
+    reads for a jolt, the same at any frame rate, and not one frame's jitter over a thirtieth
+    of a second. Only trusted where a jolt is confirmed."""
+    out = np.full_like(x, np.nan, dtype=float)
+    for a, b in segs:
+        ts, xs = t[a:b], x[a:b]
+        if b - a < 2 or not np.isfinite(xs).all():
+            continue
+        ahead = (np.interp(ts + span_s, ts, xs) - xs) / span_s
+        behind = (xs - np.interp(ts - span_s, ts, xs)) / span_s
+        out[a:b] = np.where(np.abs(ahead) > np.abs(behind), ahead, behind)
+    return out
+
+
+def with_jolt_speeds(
+    series: AngleSeries, jolt_dps2: float, clear_ratio: float = 0.5, keys: set[str] | None = None
+) -> dict[str, np.ndarray]:
+    """Speeds, taking a jolt's own speed where a jolt is confirmed.
+
+    The 2.5-4 Hz speed smooths a 0.1 s spike of speed to a fraction of itself (a 12 deg jolt
+    at 150-300 deg/s reads under 100), which keeps jitter from reading as speed. Where the
+    jolt reading is past its line the spike is real: over the spike (where the jolt reads
+    above `clear_ratio` of the line, and one frame either side) the speed is the fastest
+    change over a tenth of a second within it, so a jolt is judged against the speed limit
+    too. Only the series in `keys` (default all) are read so: those jolts are judged on.
+    """
+    if not series.spike_speed:
+        return series.speed
+    out = {}
+    for k, v in series.speed.items():
+        fast, jolt = series.spike_speed.get(k), series.accel.get(k)
+        if fast is None or jolt is None or (keys is not None and rule_name(k) not in keys):
+            out[k] = v
+            continue
+        a = np.nan_to_num(np.abs(jolt))
+        v = v.copy()
+        extent = a > clear_ratio * jolt_dps2
+        for lo, hi in _runs(extent):
+            if not (a[lo:hi] > jolt_dps2).any():
+                continue
+            lo, hi = max(lo - 1, 0), min(hi + 1, len(v))
+            peak = np.nanmax(np.abs(fast[lo:hi])) if np.isfinite(fast[lo:hi]).any() else np.nan
+            if not math.isfinite(peak):
+                continue
+            seen = np.isfinite(v[lo:hi])
+            sign = np.where(np.nan_to_num(v[lo:hi]) < 0, -1.0, 1.0)
+            v[lo:hi] = np.where(seen, sign * np.maximum(np.abs(v[lo:hi]), peak), v[lo:hi])
+        out[k] = v
+    return out
+
+
+def samples(
+    series: AngleSeries, speeds: dict[str, np.ndarray] | None = None
+) -> Iterable[tuple[Sample, bool]]:
+    speeds = series.speed if speeds is None else speeds
     for i, t in enumerate(series.t):
         yield (
             Sample(
                 float(t),
                 {k: float(v[i]) for k, v in series.smooth.items()},
-                {k: float(v[i]) for k, v in series.speed.items()},
+                {k: float(v[i]) for k, v in speeds.items()},
                 {k: float(v[i]) for k, v in series.accel.items()},
                 {k: float(v[i]) for k, v in (series.settle or series.speed).items()},
             ),
@@ -114,7 +186,10 @@ def score_series(
 ) -> tuple[Session, AngleSeries]:
     """Judge smoothed angle series (tests feed hand-built ones here)."""
     session = Session(exercise)
-    for i, (sample, has_pose) in enumerate(samples(series)):
+    j = exercise.judge
+    targets = {rule.name for rule in exercise.angles if rule.role == "target"}
+    speeds = with_jolt_speeds(series, j.jolt_dps2, j.jerky_clear_ratio, targets)
+    for i, (sample, has_pose) in enumerate(samples(series, speeds)):
         result = session.step_sample(sample, has_pose=has_pose)
         if on_step is not None:
             on_step(i, sample, session, result)
