@@ -83,7 +83,7 @@ class OneEuro:
         return self._x
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """Half-open index ranges where mask is True."""
     runs, start = [], None
     for i, m in enumerate(mask):
@@ -100,7 +100,7 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 def median3(x: np.ndarray) -> np.ndarray:
     """Median of each seen sample and its seen neighbours: removes one-frame glitches."""
     out = x.astype(float).copy()
-    for a, b in _runs(np.isfinite(x)):
+    for a, b in true_runs(np.isfinite(x)):
         if b - a >= 3:
             seg = x[a:b]
             stacked = np.vstack([np.r_[seg[0], seg[:-1]], seg, np.r_[seg[1:], seg[-1]]])
@@ -114,7 +114,7 @@ def segments(
     """Half-open runs of seen samples, also broken where the signal jumps impossibly fast
     and before every sample flagged in `breaks` (a shot cut or fade in the recording)."""
     out: list[tuple[int, int]] = []
-    for a, b in _runs(np.isfinite(x)):
+    for a, b in true_runs(np.isfinite(x)):
         start = a
         for i in range(a + 1, b):
             dt = t[i] - t[i - 1]
@@ -162,7 +162,7 @@ def derivative(
 ) -> np.ndarray:
     """d x / d t on irregular timestamps, within each segment (default: the seen runs of x)."""
     out = np.full_like(x, np.nan, dtype=float)
-    for a, b in _runs(np.isfinite(x)) if segs is None else segs:
+    for a, b in true_runs(np.isfinite(x)) if segs is None else segs:
         if b - a >= 2:
             out[a:b] = np.gradient(x[a:b], t[a:b])
         else:

@@ -15,10 +15,10 @@ import numpy as np
 from coach.core.angles import angle_keys, frame_angles, rule_name
 from coach.core.exercises import Exercise
 from coach.core.filters import (
-    _runs,
     derivative,
     median3,
     segments,
+    true_runs,
     window_slope,
     zero_phase,
     zero_phase_rates,
@@ -136,7 +136,7 @@ def with_jolt_speeds(
         a = np.nan_to_num(np.abs(jolt))
         v = v.copy()
         extent = a > clear_ratio * jolt_dps2
-        for lo, hi in _runs(extent):
+        for lo, hi in true_runs(extent):
             if not (a[lo:hi] > jolt_dps2).any():
                 continue
             lo, hi = max(lo - 1, 0), min(hi + 1, len(v))
