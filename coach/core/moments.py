@@ -103,6 +103,11 @@ class _Plateau:
         the held part is where the angle sits within `tol` of the plateau's median."""
         if len(self.samples) < 3:
             return self.end - self.start
-        level = float(np.median([p for _, p in self.samples]))
+        values = np.array([p for _, p in self.samples])
+        level = float(np.median(values))
+        # The held angle wanders by its own noise and sway: only what lies beyond that spread
+        # (2.5 robust standard deviations) is a move in or out.
+        spread = 2.5 * 1.4826 * float(np.median(np.abs(values - level)))
+        tol = max(tol, spread)
         inside = [t for t, p in self.samples if abs(p - level) <= tol]
         return (inside[-1] - inside[0]) if inside else 0.0
