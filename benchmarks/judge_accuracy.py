@@ -152,7 +152,8 @@ def hold_errors(
         if j is not None:
             used.add(j)
             want = t["hold_s"] if holds is None else holds[i]["still_s"]
-            errs.append(abs(float(want) - float(core[j]["hold_s"])))
+            if want is not None:  # None: a hold past the limit, out of the target pose
+                errs.append(abs(float(want) - float(core[j]["hold_s"])))
     return errs
 
 
@@ -178,7 +179,7 @@ class Group:
             self.sides += [x["side"] for x in t["reps"]] == [x["side"] for x in c["reps"]]
             self.ok_right += [x["ok"] for x in t["reps"]] == [x["ok"] for x in c["reps"]]
         self.hold_err += hold_errors(t["reps"], c["reps"])
-        if t.get("holds") and all("still_s" in h for h in t["holds"]):
+        if t.get("holds") and all("still_s" in h for h in t["holds"]):  # family b
             self.still_err += hold_errors(t["reps"], c["reps"], t["holds"])
         if r["scenario"] in QUIET and not t["events"]:
             self.quiet_alarms += len(c["events"])

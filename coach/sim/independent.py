@@ -384,7 +384,10 @@ def generate(
             {
                 "start_s": round(r["hold_start_s"], 3),
                 "fault": r["fault"],
-                "still_s": round(still_time(script, r), 2),
+                # past the limit is out of the target pose: no hold by that definition
+                "still_s": None
+                if r["fault"] == "overextension"
+                else round(still_time(script, r), 2),
             }
             for r in plan["reps"]
         ],
