@@ -97,6 +97,15 @@ class _Plateau:
     end: float
     level: float  # the driver's progress while held
     samples: list[tuple[float, float]] = field(default_factory=list)
+    calm_end: float | None = None  # the last moment below the settle speed's enter line
+
+    def cut_to_calm(self) -> _Plateau:
+        """The plateau ending at its last calm moment (see Holds.track)."""
+        end = self.start if self.calm_end is None else self.calm_end
+        kept = [(t, p) for t, p in self.samples if t <= end] or self.samples[:1]
+        self.end, self.samples = end, kept
+        self.level = max(p for _, p in kept)
+        return self
 
     def held_s(self, tol: float) -> float:
         """Duration, less the ends of the moves in and out that the stillness test let in:

@@ -260,8 +260,9 @@ class Session:
             rep.reached = True
         rise = max(self._peak - self._trough, 0.0)
         near_peak = p >= self._peak - max(j.hysteresis_deg, j.plateau_fraction * rise)
-        holding = self._holds.open is not None
-        change = self._holds.track(t, p, self.in_range and self._still(sample, rep.side, holding))
+        holding = self.in_range and self._still(sample, rep.side, self._holds.open is not None)
+        calm = holding and self._still(sample, rep.side)
+        change = self._holds.track(t, p, holding, calm)
         if change == "opened":
             self._last_hold_cue_remaining = None
         elif change == "closed":
