@@ -9,7 +9,14 @@ A judge event matches a truth event of the same type when their spans overlap on
 widened by TOL_S (0.5 s); each truth event matches at most one judge event. Reps are matched
 one to one by time overlap; hold error is measured on matched reps.
 
+Family b's truth holds are its scripted plateaus (standing exactly still); it also gives each
+hold's still time (the plateau plus the ends of its eases slower than 5 deg/s, the issue's "in
+the target pose and nearly still", as family a's truth), and the hold error against that is
+printed too. `--dump-holds FILE` writes every matched rep's truth and judged hold (per exercise,
+scenario and frame rate) to see where the error comes from.
+
     python benchmarks/judge_accuracy.py [--family a|b|both] [--n 120] [--seed 0] [--jobs 2]
+        [--dump-holds FILE]
 """
 
 from __future__ import annotations
