@@ -9,7 +9,14 @@ A judge event matches a truth event of the same type when their spans overlap on
 widened by TOL_S (0.5 s); each truth event matches at most one judge event. Reps are matched
 one to one by time overlap; hold error is measured on matched reps.
 
+Family b's truth holds are its scripted plateaus (standing exactly still); it also gives each
+hold's still time (the plateau plus the ends of its eases slower than 5 deg/s, the issue's "in
+the target pose and nearly still", as family a's truth), and the hold error against that is
+printed too. `--dump-holds FILE` writes every matched rep's truth and judged hold (per exercise,
+scenario and frame rate) to see where the error comes from.
+
     python benchmarks/judge_accuracy.py [--family a|b|both] [--n 120] [--seed 0] [--jobs 2]
+        [--dump-holds FILE]
 """
 
 from __future__ import annotations
@@ -78,12 +85,25 @@ def run_one(spec: tuple[str, str, str, int]) -> dict[str, Any]:
         "scenario": sc,
         "seed": seed,
         "duration": frames[-1].t - frames[0].t if frames else 0.0,
-        "truth": {"reps": truth["reps"], "events": truth["events"]},
+        "fps": _fps_label(family, seed, frames),
+        "truth": {"reps": truth["reps"], "events": truth["events"], "holds": truth.get("holds")},
         "core": {
             "reps": report["reps"],
             "events": [e for e in report["events"] if e["type"] in SAFETY],
         },
     }
+
+
+def _fps_label(family: str, seed: int, frames: list) -> str:
+    """The frame rate a session was made at: "15", "30" or "var" (for the per-rep dump)."""
+    if family == "a":
+        return ("var", "30", "15")[seed % 3]
+    dts = np.diff([f.t for f in frames])
+    if len(dts) < 2:
+        return "?"
+    if np.std(dts) > 0.004:
+        return "var"
+    return f"{1.0 / np.median(dts):.0f}"
 
 
 def overlaps(a: dict[str, Any], b: dict[str, Any], tol: float = TOL_S) -> bool:
@@ -127,15 +147,20 @@ def match_events(truth: list[dict], core: list[dict]) -> dict[str, Counts]:
     return out
 
 
-def hold_errors(truth: list[dict], core: list[dict]) -> list[float]:
-    """|hold error| over reps matched one to one by time overlap."""
+def hold_errors(
+    truth: list[dict], core: list[dict], holds: list[dict] | None = None
+) -> list[float]:
+    """|hold error| over reps matched one to one by time overlap; with `holds` (family b),
+    against each hold's still time (plateau plus the slow ends of its eases) instead."""
     used: set[int] = set()
     errs = []
-    for t in truth:
+    for i, t in enumerate(truth):
         j = next((j for j, c in enumerate(core) if j not in used and overlaps(t, c, 0.0)), None)
         if j is not None:
             used.add(j)
-            errs.append(abs(float(t["hold_s"]) - float(core[j]["hold_s"])))
+            want = t["hold_s"] if holds is None else holds[i]["still_s"]
+            if want is not None:  # None: a hold past the limit, out of the target pose
+                errs.append(abs(float(want) - float(core[j]["hold_s"])))
     return errs
 
 
@@ -147,6 +172,7 @@ class Group:
     sides: int = 0
     ok_right: int = 0
     hold_err: list[float] = field(default_factory=list)
+    still_err: list[float] = field(default_factory=list)
     quiet_alarms: int = 0
     quiet_minutes: float = 0.0
 
@@ -160,6 +186,8 @@ class Group:
             self.sides += [x["side"] for x in t["reps"]] == [x["side"] for x in c["reps"]]
             self.ok_right += [x["ok"] for x in t["reps"]] == [x["ok"] for x in c["reps"]]
         self.hold_err += hold_errors(t["reps"], c["reps"])
+        if t.get("holds") and all("still_s" in h for h in t["holds"]):  # family b
+            self.still_err += hold_errors(t["reps"], c["reps"], t["holds"])
         if r["scenario"] in QUIET and not t["events"]:
             self.quiet_alarms += len(c["events"])
             self.quiet_minutes += r["duration"] / 60.0
@@ -184,6 +212,32 @@ class Group:
                 if (c := self.counts[k]).tp + c.fn + c.fp
             )
         )
+
+
+def dump_holds(path: str, results: list[dict[str, Any]]) -> None:
+    """One line per matched rep: where the hold error comes from, per exercise and rate."""
+    cols = (
+        "family exercise scenario seed fps rep truth_hold judge_hold error truth_ok judge_ok "
+        "still_s"
+    )
+    with open(path, "w") as f:
+        f.write("\t".join(cols.split()) + "\n")
+        for r in results:
+            used: set[int] = set()
+            core = r["core"]["reps"]
+            for i, t in enumerate(r["truth"]["reps"]):
+                j = next(
+                    (j for j, c in enumerate(core) if j not in used and overlaps(t, c, 0.0)), None
+                )
+                if j is None:
+                    continue
+                used.add(j)
+                c = core[j]
+                row = (r["family"], r["exercise"], r["scenario"], r["seed"], r["fps"], i)
+                row += (t["hold_s"], c["hold_s"], round(c["hold_s"] - t["hold_s"], 2))
+                holds = r["truth"].get("holds")
+                still = holds[i].get("still_s", "") if holds else ""
+                f.write("\t".join(map(str, (*row, t["ok"], c["ok"], still))) + "\n")
 
 
 HEAD = (
@@ -219,6 +273,12 @@ def report(name: str, results: list[dict[str, Any]]) -> None:
         f"hold error over {len(g.hold_err)} matched reps: mean {np.nanmean(e):.2f} s, "
         f"p95 {np.nanpercentile(e, 95):.2f} s"
     )
+    if g.still_err:
+        s = np.array(g.still_err)
+        print(
+            f"  against the still time (plateau and eases slower than 5 deg/s, the issue's "
+            f"hold): mean {s.mean():.2f} s, p95 {np.percentile(s, 95):.2f} s"
+        )
     print(
         f"false alarms on good/still sessions: {g.quiet_alarms} in {g.quiet_minutes:.1f} min "
         f"= {fa:.3f}/min"
@@ -236,6 +296,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--verbose", action="store_true", help="list every session's misses")
+    ap.add_argument(
+        "--dump-holds", metavar="TSV", help="write every matched rep's truth and judged hold"
+    )
     args = ap.parse_args()
     warnings.filterwarnings("ignore", category=RuntimeWarning)  # nan means of empty groups
     fams = ("a", "b") if args.family == "both" else (args.family,)
@@ -255,6 +318,8 @@ def main() -> None:
         report(f, [r for r in results if r["family"] == f])
     if len(fams) == 2:
         report("a+b", results)
+    if args.dump_holds:
+        dump_holds(args.dump_holds, results)
     if args.verbose:
         for r in results:
             m = match_events(r["truth"]["events"], r["core"]["events"])

@@ -27,8 +27,12 @@ class Holds:
     def reset(self) -> None:
         self.closed, self.open = [], None
 
-    def track(self, t: float, p: float, holding: bool) -> str | None:
-        """Open, extend or close the plateau; says "opened" or "closed" when that happens."""
+    def track(self, t: float, p: float, holding: bool, calm: bool = True) -> str | None:
+        """Open, extend or close the plateau; says "opened" or "closed" when that happens.
+
+        `holding` keeps a hold going (the leave line of the settle speed); `calm` is the
+        stricter enter line. A hold that ends is cut back to its last calm moment, so the
+        looser line bridges noise inside a hold but never lengthens it into the move out."""
         plateau = self.open
         if holding:
             if plateau is None:
@@ -37,6 +41,8 @@ class Holds:
             plateau.end = t
             plateau.level = max(plateau.level, p)
             plateau.samples.append((t, p))
+            if calm:
+                plateau.calm_end = t
         elif plateau is not None and t - plateau.end > self.gap_s:
             self.close()
             return "closed"
@@ -44,7 +50,7 @@ class Holds:
 
     def close(self) -> None:
         if self.open is not None:
-            self.closed.append(self.open)
+            self.closed.append(self.open.cut_to_calm())
             self.open = None
 
     @property

@@ -52,6 +52,9 @@ class JudgeSettings:
     seen_to_start_s: float = 0.5  # in view this long before coaching starts
     lost_view_s: float = 1.0  # unseen this long is a lost_view event
     settle_dps: float = 6.0  # slower than this, in band, is holding still
+    # ...and a hold under way is left only above this share of it: noise on a still angle
+    # reads a few deg/s on the slope, and one flicker over the line must not split the hold.
+    settle_leave_ratio: float = 1.25
     hold_gap_s: float = 0.4  # a hold survives a stir this short
     hold_ok_tolerance_s: float = 0.3  # a hold this close to the target counts as full
     rep_enter_deg: float = 6.0  # an attempt starts this far from the resting posture...

@@ -97,12 +97,26 @@ class _Plateau:
     end: float
     level: float  # the driver's progress while held
     samples: list[tuple[float, float]] = field(default_factory=list)
+    calm_end: float | None = None  # the last moment below the settle speed's enter line
+
+    def cut_to_calm(self) -> _Plateau:
+        """The plateau ending at its last calm moment (see Holds.track)."""
+        end = self.start if self.calm_end is None else self.calm_end
+        kept = [(t, p) for t, p in self.samples if t <= end] or self.samples[:1]
+        self.end, self.samples = end, kept
+        self.level = max(p for _, p in kept)
+        return self
 
     def held_s(self, tol: float) -> float:
         """Duration, less the ends of the moves in and out that the stillness test let in:
         the held part is where the angle sits within `tol` of the plateau's median."""
         if len(self.samples) < 3:
             return self.end - self.start
-        level = float(np.median([p for _, p in self.samples]))
+        values = np.array([p for _, p in self.samples])
+        level = float(np.median(values))
+        # The held angle wanders by its own noise and sway: only what lies beyond that spread
+        # (2.5 robust standard deviations) is a move in or out.
+        spread = 2.5 * 1.4826 * float(np.median(np.abs(values - level)))
+        tol = max(tol, spread)
         inside = [t for t, p in self.samples if abs(p - level) <= tol]
         return (inside[-1] - inside[0]) if inside else 0.0

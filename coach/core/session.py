@@ -119,10 +119,11 @@ class Session:
             return math.nan, side
         return self._dir * mirrored(self.driver, raw_driver, side), side
 
-    def _still(self, sample: Sample, side: str | None) -> bool:
+    def _still(self, sample: Sample, side: str | None, holding: bool = False) -> bool:
         """Every judged angle turning slower than the settle speed: a hold starts once the
         head has arrived too, not when the trunk alone has. An unseen form angle does not
-        count against it; an unseen target angle does."""
+        count against it; an unseen target angle does. A hold under way is left only above
+        the settle speed's leave share (a pair of thresholds, so noise cannot flicker it)."""
         table = sample.settle if sample.settle is not None else sample.speeds
         for rule in self.exercise.angles:
             if rule.role != "target" and not rule.check_limit:
@@ -133,7 +134,8 @@ class Session:
                     return False
                 continue
             form = rule.role != "target"  # the head's reading is noisier: twice the margin
-            if abs(rate) > self.judge.settle_dps * (2.0 if form else 1.0):
+            settle = self.judge.settle_dps * (self.judge.settle_leave_ratio if holding else 1.0)
+            if abs(rate) > settle * (2.0 if form else 1.0):
                 return False
         return True
 
@@ -258,7 +260,9 @@ class Session:
             rep.reached = True
         rise = max(self._peak - self._trough, 0.0)
         near_peak = p >= self._peak - max(j.hysteresis_deg, j.plateau_fraction * rise)
-        change = self._holds.track(t, p, self.in_range and self._still(sample, rep.side))
+        holding = self.in_range and self._still(sample, rep.side, self._holds.open is not None)
+        calm = holding and self._still(sample, rep.side)
+        change = self._holds.track(t, p, holding, calm)
         if change == "opened":
             self._last_hold_cue_remaining = None
         elif change == "closed":

@@ -308,6 +308,7 @@ def build_script(ex: str, scenario: str, rng: np.random.Generator) -> tuple[Scri
                 "ok": rep["hold"] >= rep["target"] and fault != "overextension",
                 "fault": fault,
                 "hold_start_s": t_hold,
+                "driver_channel": drv,
             }
         )
         t = t_end + rng.uniform(3.0, 5.0)
@@ -357,7 +358,7 @@ def generate(
         {
             k: (round(v, 3) if isinstance(v, float) else v)
             for k, v in r.items()
-            if k not in ("fault", "hold_start_s")
+            if k not in ("fault", "hold_start_s", "driver_channel")
         }
         for r in plan["reps"]
     ]
@@ -380,13 +381,41 @@ def generate(
         "starts_lying_on_support": plan["starts_in_stretch_setup"],
         "reps": reps,
         "holds": [
-            {"start_s": round(r["hold_start_s"], 3), "fault": r["fault"]} for r in plan["reps"]
+            {
+                "start_s": round(r["hold_start_s"], 3),
+                "fault": r["fault"],
+                # past the limit is out of the target pose: no hold by that definition
+                "still_s": None
+                if r["fault"] == "overextension"
+                else round(still_time(script, r), 2),
+            }
+            for r in plan["reps"]
         ],
         "events": truth_events(script, plan, duration),
         "frames": len(frames),
         "empty_frames": sum(not f.has_pose for f in frames),
     }
     return frames, truth
+
+
+STILL_DPS = 5.0  # the issue's "nearly still" (as coach.sim.truth): the eases' slow ends count
+
+
+def still_time(script: Script, rep: dict[str, Any]) -> float:
+    """The scripted plateau widened to where the driver channel turns slower than STILL_DPS:
+    the hold by the issue's definition (in the target pose and nearly still), next to the
+    plateau alone (`hold_s`, the time the script stands exactly still)."""
+    dt = 0.001
+    t = np.arange(rep["start_s"], rep["end_s"] + dt / 2, dt)
+    slow = np.abs(np.gradient(script.values(rep["driver_channel"], t), dt)) < STILL_DPS
+    a = b = int(np.searchsorted(t, rep["hold_start_s"] + rep["hold_s"] / 2))
+    if not slow[a]:
+        return 0.0
+    while a > 0 and slow[a - 1]:
+        a -= 1
+    while b < len(t) - 1 and slow[b + 1]:
+        b += 1
+    return float(t[b] - t[a])
 
 
 def plan_sessions(n: int, seed: int = 0) -> list[tuple[str, str, int]]:
