@@ -16,10 +16,11 @@ import numpy as np
 import pytest
 from helpers import twist_frame
 
-from coach.core.exercises import Exercise, load_exercise
+from coach.core.exercises import Exercise
 from coach.core.report import build_report
 from coach.core.scoring import score_series, smooth_series
 from coach.core.session import Session
+from coach.io.poses import load_exercise
 
 SETTLE_DPS = 6.0  # slower than this, in band, a hold starts (the families' truth: 5 deg/s)
 LEAVE_DPS = 7.5  # a hold under way is left above this (a pair, so noise cannot flicker it)
