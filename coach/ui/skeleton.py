@@ -6,8 +6,6 @@ person.
 
 from __future__ import annotations
 
-import math
-
 import cv2
 import numpy as np
 
@@ -26,17 +24,30 @@ def _side_colour(name: str) -> tuple[int, int, int]:
     return MID_BODY
 
 
+_last: list[tuple] = []  # [((image array, width, height, mirror), points)]: the last answer
+
+
 def image_points(pose: PoseFrame, width: int, height: int, mirror: bool) -> dict[str, tuple]:
-    """Pixel position and visibility of each landmark; x flipped for a mirrored view."""
+    """Pixel position and visibility of each landmark; x flipped for a mirrored view.
+
+    Asked several times a frame (skeleton, person box, panel placement), so the last answer
+    is kept for the same landmark array and size. Callers must not change the dict.
+    """
     if pose.image is None:
         return {}
-    out: dict[str, tuple] = {}
-    for name, i in INDEX.items():
-        x, y, _z, vis = pose.image[i]
-        if not (math.isfinite(x) and math.isfinite(y)) or vis < MIN_VISIBILITY:
-            continue
-        fx = 1.0 - x if mirror else x
-        out[name] = (round(fx * width), round(y * height), float(vis))
+    if _last:
+        (image, w, h, m), points = _last[0]
+        if image is pose.image and (w, h, m) == (width, height, mirror):
+            return points
+    a = np.asarray(pose.image, dtype=float)
+    x = 1.0 - a[:, 0] if mirror else a[:, 0]
+    ok = np.isfinite(a[:, 0]) & np.isfinite(a[:, 1]) & (a[:, 3] >= MIN_VISIBILITY)
+    xs = np.rint(np.where(ok, x, 0.0) * width).astype(int).tolist()
+    ys = np.rint(np.where(ok, a[:, 1], 0.0) * height).astype(int).tolist()
+    vis = a[:, 3].tolist()
+    keep = ok.tolist()
+    out = {name: (xs[i], ys[i], vis[i]) for name, i in INDEX.items() if keep[i]}
+    _last[:] = [((pose.image, width, height, mirror), out)]
     return out
 
 
