@@ -357,3 +357,14 @@ def test_damaged_line_names_the_file_once(tmp_path, capsys) -> None:
     assert score(str(src), "-q") == EXIT_ERROR
     line = one_error_line(capsys.readouterr().err)
     assert line.count(str(src)) == 1 and ":31:" in line
+
+
+def test_a_landmark_file_without_world_landmarks_says_so(tmp_path, capsys) -> None:
+    rows = lines(TWIST)
+    image_only = [rows[0]] + [json.dumps({**json.loads(r), "world": None}) for r in rows[1:]]
+    src = write(tmp_path / "flat.landmarks.jsonl", *image_only)
+    status = score(str(src), "-e", "seated-twist", "--no-history")
+    err = capsys.readouterr().err
+    assert status == EXIT_ERROR
+    assert len([x for x in err.splitlines() if x.startswith("coach: error:")]) == 1
+    assert "image landmarks only" in err and "--save-landmarks" in err

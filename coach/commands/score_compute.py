@@ -134,13 +134,21 @@ def still_report(frame: PoseFrame, exercise: Exercise, source: str) -> dict[str,
     return report
 
 
-def _problem_line(path: Path, report: dict[str, Any], session_seen_s: float) -> str | None:
+def _problem_line(
+    path: Path, report: dict[str, Any], session_seen_s: float, no_world: bool = False
+) -> str | None:
     if report["frames"] == 0:
         return f"{path}: no frames could be read"
     if report["frames_with_pose"] == 0:
         return (
             f"{path}: no person found in any frame — record with the whole body in view, "
             "in good light, about 2-3 m from the camera"
+        )
+    if no_world and session_seen_s <= 0:
+        return (
+            f"{path}: the landmark file has image landmarks only, and the angles are judged "
+            "in 3-D from world landmarks — write it with world landmarks (e.g. `coach score "
+            "VIDEO --save-landmarks --out DIR`)"
         )
     if session_seen_s <= 0 and not report.get("still"):
         return (
@@ -201,7 +209,8 @@ def compute(path: Path, opts: ScoreOptions, load: Callable[[], Loaded]) -> Score
             }
         report.update(stamp)
         outcome.report = report
-        problem = _problem_line(path, report, seen)
+        no_world = all(f.world is None for f in frames)
+        problem = _problem_line(path, report, seen, no_world)
         if cut_short:
             problem = f"{_named(path, cut_short)} — the report covers the part before it (partial)"
         if problem:
