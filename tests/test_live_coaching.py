@@ -7,6 +7,7 @@ import io
 import threading
 
 import numpy as np
+import pytest
 from helpers import angle_at, twist_frame
 
 from coach.commands.live_input import LiveItem, StdinKeys, with_poses
@@ -21,7 +22,7 @@ from coach.core.report import build_report
 from coach.core.session import Session
 from coach.core.view import CueEditor, overlay_state, setup_hint
 from coach.io.poses import load_exercise
-from coach.ui.window import window_size
+from coach.ui.window import fit_size, window_size
 from coach.voice.prompts import RecordingSpeaker, Status
 
 FPS = 30.0
@@ -316,3 +317,18 @@ def test_poses_come_from_a_worker_thread_in_order_and_errors_reach_the_loop():
         assert "fell over" in str(exc)
     else:
         raise AssertionError("the worker's error was lost")
+
+
+@pytest.mark.parametrize(
+    ("image", "area", "want"),
+    [
+        ((640, 360), (1280, 720), (1280, 720)),  # a small webcam fills the window
+        ((640, 480), (1280, 720), (960, 720)),  # 4:3 in 16:9: as tall as the window, no wider
+        ((1280, 720), (1280, 720), None),  # already fills it: shown as it is
+        ((1920, 1080), (1280, 720), None),  # larger: OpenCV's window scales it down itself
+        ((1260, 709), (1280, 720), None),  # within 2%: not worth a resize
+        ((640, 360), (0, 0), None),  # no window area known yet
+    ],
+)
+def test_a_small_picture_is_scaled_up_to_fill_the_window(image, area, want):
+    assert fit_size(image, area) == want

@@ -69,13 +69,30 @@ def test_the_cache_draws_a_piece_once_and_redraws_when_it_changes():
 
 def test_a_box_partly_outside_the_frame_is_clipped():
     img = _picture(4)
+    before = img.copy()
 
     def painter(canvas):
         panel(canvas, (300, 150, 420, 260), INK, 0.5)
         return (300, 150, 420, 260)
 
     box = LayerCache().draw(img, "corner", painter)
-    assert box == (300, 150, 360, 200)
+    assert box == (300, 150, 420, 260)  # what the painter named, for the layout
+    changed = np.argwhere(np.any(img != before, axis=2))
+    assert changed.min(axis=0).tolist() == [150, 300]  # drawn from the corner to the edges
+
+
+def test_what_is_drawn_past_the_named_box_still_shows():
+    """Text measured a pixel narrower than drawn once lost its last letters to the box."""
+
+    def painter(canvas):
+        put_text(canvas, "P or space: stop for pain", (10, 10), 20, WHITE)
+        return (10, 10, 60, 30)  # far too small on purpose
+
+    direct = _picture(5)
+    painter(direct)
+    laid = _picture(5)
+    LayerCache().draw(laid, "chip", painter)
+    assert np.abs(direct.astype(int) - laid.astype(int)).max() <= 3
 
 
 def test_read_ahead_keeps_order_and_raises_the_producers_error():

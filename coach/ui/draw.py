@@ -52,8 +52,9 @@ def _text_mask(text: str, size_px: int, bold: bool) -> np.ndarray:
     return np.asarray(img, dtype=np.float32) / 255.0
 
 
-def text_size(text: str, size_px: int, bold: bool = True) -> tuple[int, int]:
-    h, w = _text_mask(text, max(6, int(size_px)), bold).shape
+def text_size(text: str, size_px: float, bold: bool = True) -> tuple[int, int]:
+    """Width and height of one line as put_text draws it (the same rounding of the size)."""
+    h, w = _text_mask(text, max(6, round(size_px)), bold).shape
     return w, h
 
 
@@ -176,6 +177,7 @@ class Layer:
     y: int
     paint: np.ndarray  # uint8 HxWx3, premultiplied
     keep: np.ndarray  # uint8 HxWx3, 0..255
+    box: Box = (0, 0, 0, 0)  # the box the painter named, for laying out what comes next
 
 
 def render_layer(shape: tuple[int, ...], painter: Callable[[np.ndarray], Box]) -> Layer:
@@ -188,11 +190,23 @@ def render_layer(shape: tuple[int, ...], painter: Callable[[np.ndarray], Box]) -
     h, w = shape[0], shape[1]
     black = np.zeros((h, w, 3), np.uint8)
     white = np.full((h, w, 3), 255, np.uint8)
-    x0, y0, x1, y1 = clip_box(painter(black), w, h)
+    named = box = painter(black)
     painter(white)
+    # Whatever was drawn, even past the box the painter named (text a pixel wider than
+    # measured), belongs to the layer: it would show if drawn straight on the frame.
+    drawn = np.any(black != 0, axis=2) | np.any(white != 255, axis=2)
+    rows, cols = np.flatnonzero(drawn.any(axis=1)), np.flatnonzero(drawn.any(axis=0))
+    if len(rows):
+        box = (
+            min(box[0], int(cols[0])),
+            min(box[1], int(rows[0])),
+            max(box[2], int(cols[-1]) + 1),
+            max(box[3], int(rows[-1]) + 1),
+        )
+    x0, y0, x1, y1 = clip_box(box, w, h)
     paint = black[y0:y1, x0:x1].copy()
     keep = cv2.subtract(white[y0:y1, x0:x1], paint)  # 255 = the picture shows through fully
-    return Layer(x0, y0, paint, keep)
+    return Layer(x0, y0, paint, keep, tuple(named))  # type: ignore[arg-type]
 
 
 def lay(img: np.ndarray, layer: Layer) -> None:
@@ -227,8 +241,7 @@ class LayerCache:
         else:
             self._layers.move_to_end(full)
         lay(img, layer)
-        h, w = layer.paint.shape[:2]
-        return layer.x, layer.y, layer.x + w, layer.y + h
+        return layer.box
 
 
 def clip_box(box: Box, w: int, h: int) -> Box:

@@ -78,7 +78,7 @@ def _paint_top_bar(img: np.ndarray, state: OverlayState, s: float) -> Box:
     mid = bar_h // 2
     _, _, nx1, _ = put_text(img, state.exercise_name, (pad, mid), 22 * s, WHITE, anchor="lm")
     pill_px = 19 * s
-    tw, th = text_size(state.phase_text, int(pill_px))
+    tw, th = text_size(state.phase_text, pill_px)
     px0 = nx1 + px(14 * s)
     colour = GREEN if state.holding else RED if state.phase == "stopped" else (160, 110, 40)
     panel(
@@ -100,7 +100,7 @@ def _rep_counters(img, state: OverlayState, right: int, mid: int, s: float) -> N
     widths = []
     for label, key in items:
         n = max(state.target_reps, state.reps.get(key, 0))
-        widths.append(text_size(label, int(17 * s))[0] + px(8 * s) + n * (2 * r + px(6 * s)))
+        widths.append(text_size(label, 17 * s)[0] + px(8 * s) + n * (2 * r + px(6 * s)))
     x = right - sum(widths) - gap * (len(items) - 1)
     for (label, key), width in zip(items, widths, strict=True):
         active = state.side == key
@@ -174,7 +174,7 @@ def _paint_pain_chip(img: np.ndarray, s: float) -> Box:
     h = img.shape[0]
     size = 18 * s
     pad = px(8 * s)
-    tw, th = text_size(PAIN_CHIP, int(size))
+    tw, th = text_size(PAIN_CHIP, size)
     y1 = h - px(8 * s)
     y0 = y1 - th - 2 * pad
     x0 = px(10 * s)
@@ -196,7 +196,7 @@ def _paint_extra(img: np.ndarray, n: int, top: int, s: float) -> Box:
     text = f"{n} more than planned: rest now"
     size = 24 * s
     pad = px(8 * s)
-    tw, th = text_size(text, int(size))
+    tw, th = text_size(text, size)
     w = img.shape[1]
     x0 = (w - tw) // 2 - pad
     panel(img, (x0, top + pad, x0 + tw + 2 * pad, top + th + 3 * pad), AMBER, 0.92, px(10 * s))
@@ -214,10 +214,10 @@ def draw_pain_stop(img: np.ndarray, text: str) -> np.ndarray:
     pad = px(24 * s)
     title_px, body_px = 40 * s, 30 * s
     lines = wrap_lines(text, body_px, card_w - 2 * pad, max_lines=5)
-    line_h = text_size("Hg", int(body_px))[1]
-    title_h = text_size("Hg", int(title_px))[1]
+    line_h = text_size("Hg", body_px)[1]
+    title_h = text_size("Hg", title_px)[1]
     foot = "Press any key to close"
-    foot_h = text_size("Hg", int(18 * s))[1]
+    foot_h = text_size("Hg", 18 * s)[1]
     card_h = 2 * pad + title_h + px(14 * s) + len(lines) * line_h + px(14 * s) + foot_h
     x0, y0 = (w - card_w) // 2, max(0, (h - card_h) // 2)
     panel(img, (x0, y0, x0 + card_w, y0 + card_h), BANNER_RED, 0.95, px(18 * s))
@@ -246,10 +246,10 @@ def _paint_instruction(img: np.ndarray, text: str, s: float, bottom: int | None)
     size = 30 * s
     pad = px(14 * s)
     lines = wrap_lines(text, size, int(w * 0.86) - 2 * pad, max_lines=3)
-    line_h = text_size("Hg", int(size))[1]
+    line_h = text_size("Hg", size)[1]
     band_h = len(lines) * line_h + 2 * pad
     y0 = h - band_h - px(12 * s)
-    widest = max(text_size(line, int(size))[0] for line in lines)
+    widest = max(text_size(line, size)[0] for line in lines)
     x0 = (w - widest) // 2 - pad
     panel(img, (x0, y0, x0 + widest + 2 * pad, y0 + band_h), INK, 0.75, px(14 * s))
     for i, line in enumerate(lines):
@@ -267,12 +267,12 @@ def _paint_warning(img: np.ndarray, text: str, top: int, s: float) -> Box:
     w = img.shape[1]
     size = 28 * s
     pad = px(12 * s)
-    icon_w = text_size("⚠ ", int(size))[0]
+    icon_w = text_size("⚠ ", size)[0]
     lines = wrap_lines(text, size, w - 2 * pad - icon_w)
-    line_h = text_size("Hg", int(size))[1]
+    line_h = text_size("Hg", size)[1]
     y1 = top + len(lines) * line_h + 2 * pad
     panel(img, (0, top, w, y1), BANNER_RED, 0.92)
-    widest = max(text_size(line, int(size))[0] for line in lines) + icon_w
+    widest = max(text_size(line, size)[0] for line in lines) + icon_w
     x = (w - widest) // 2
     put_text(img, "⚠", (x, top + pad), size, WHITE)
     for i, line in enumerate(lines):
@@ -344,8 +344,8 @@ def setup_screen(
     view = "SIDE VIEW" if exercise.view == "side" else "FRONT VIEW"
     place = wrap_lines(exercise.placement, body_px, card_w - 2 * pad, 3)
     msg = wrap_lines(message, msg_px, card_w - 2 * pad, 2)
-    body_h = text_size("Hg", int(body_px))[1]
-    msg_h = text_size("Hg", int(msg_px))[1]
+    body_h = text_size("Hg", body_px)[1]
+    msg_h = text_size("Hg", msg_px)[1]
     card_h = 2 * pad + px(40 * s) + len(place) * body_h + px(18 * s) + len(msg) * msg_h
     y = max(px(10 * s), (h - card_h) // 2)
     panel(img, (x0, y, x0 + card_w, y + card_h), INK, 0.8, px(18 * s))

@@ -6,6 +6,7 @@ without one.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import Protocol
 
@@ -32,6 +33,20 @@ def window_size(
     else:
         h = int(w / aspect)
     return max(320, w), max(180, h)
+
+
+def fit_size(image: tuple[int, int], area: tuple[int, int]) -> tuple[int, int] | None:
+    """The size to scale an image (w, h) up to so it fills a window's area (w, h) keeping its
+    aspect, or None when it already fills it. OpenCV's Qt window shows a smaller picture at
+    its own size in a corner of a large window (a 640x360 webcam in a 1280x720 window)."""
+    iw, ih = image
+    aw, ah = area
+    if iw <= 0 or ih <= 0 or aw <= 0 or ah <= 0:
+        return None
+    k = min(aw / iw, ah / ih)
+    if k <= 1.02:
+        return None
+    return max(1, round(iw * k)), max(1, round(ih * k))
 
 
 def screen_size() -> tuple[int, int] | None:
@@ -66,14 +81,25 @@ class CvWindow:
         self._cv2 = cv2
         self._screen = screen
         self._sized = False
+        self._area = (0, 0)
         cv2.namedWindow(self.NAME, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO)
 
     def show(self, image: np.ndarray) -> int | None:
+        cv2 = self._cv2
+        h, w = image.shape[:2]
         if not self._sized:  # sized to the first picture's aspect
             self._sized = True
-            h, w = image.shape[:2]
-            self._cv2.resizeWindow(self.NAME, *window_size(self._screen, w / h))
-        self._cv2.imshow(self.NAME, image)
+            self._area = window_size(self._screen, w / h)
+            cv2.resizeWindow(self.NAME, *self._area)
+        else:  # the person may have resized it since
+            with contextlib.suppress(cv2.error):
+                _, _, aw, ah = cv2.getWindowImageRect(self.NAME)
+                if aw > 0 and ah > 0:
+                    self._area = (aw, ah)
+        size = fit_size((w, h), self._area)
+        if size is not None:
+            image = cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
+        cv2.imshow(self.NAME, image)
         code = self._cv2.waitKey(1)
         return None if code < 0 else code
 
