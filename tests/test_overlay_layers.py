@@ -11,7 +11,17 @@ import numpy as np
 import pytest
 
 from coach.commands.live_input import ahead
-from coach.ui.draw import BANNER_RED, INK, WHITE, LayerCache, lay, panel, put_text, render_layer
+from coach.ui.draw import (
+    BANNER_RED,
+    INK,
+    WHITE,
+    LayerCache,
+    lay,
+    panel,
+    put_text,
+    render_layer,
+    text_size,
+)
 
 
 def _painter(canvas: np.ndarray) -> tuple[int, int, int, int]:
@@ -84,9 +94,12 @@ def test_a_box_partly_outside_the_frame_is_clipped():
 def test_what_is_drawn_past_the_named_box_still_shows():
     """Text measured a pixel narrower than drawn once lost its last letters to the box."""
 
+    text = "P or space: stop for pain"
+
     def painter(canvas):
-        put_text(canvas, "P or space: stop for pain", (10, 10), 20, WHITE)
-        return (10, 10, 60, 30)  # far too small on purpose
+        put_text(canvas, text, (10, 10), 20, WHITE)
+        w, h = text_size(text, 19)  # measured a size smaller, as int() once did
+        return (10, 10, 10 + w, 10 + h)
 
     direct = _picture(5)
     painter(direct)
