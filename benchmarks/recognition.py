@@ -118,13 +118,7 @@ def judge(frames: list[PoseFrame], source: str, photo: bool) -> dict[str, Any]:
         session, _ = score_frames(frames, judged)
         report = build_report(session, source)
     if rec is not None:
-        report["recognition"] = {
-            "exercise": rec.exercise_id,
-            "confidence": rec.confidence,
-            "scores": rec.scores,
-            "reason": rec.reason,
-            "position": rec.position,
-        }
+        report["recognition"] = rec.as_report()
     return report
 
 

@@ -17,6 +17,15 @@ TWIST_CLIP = (
     / "assets/videos/Back_pain/seated_spinal_twist.mp4"
 )
 KNEE_CLIP = FOOTAGE / "malikmrllh__exercises/kneetochest.mp4"
+# The guide's six stretches, in its order: written here from the seed, not read from poses/.
+SEED_IDS = (
+    "chair-back-extension",
+    "standing-back-extension",
+    "foam-roller-extension",
+    "ball-back-extension",
+    "seated-twist",
+    "knees-to-chest",
+)
 
 
 def need_footage(path: Path) -> Path:
@@ -79,3 +88,13 @@ def twist_frame(
         right_ear=turned(-0.07, -0.68, trunk_deg + head_deg),
         nose=nose_at(-0.66, trunk_deg + head_deg),
     )
+
+
+class FakeClock:
+    """A clock the test sets (`now`), for loops that read time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now

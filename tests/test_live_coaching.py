@@ -8,7 +8,7 @@ import threading
 
 import numpy as np
 import pytest
-from helpers import angle_at, twist_frame
+from helpers import FakeClock, angle_at, twist_frame
 
 from coach.commands.live_input import LiveItem, StdinKeys, with_poses
 from coach.commands.run import LiveLoop
@@ -26,14 +26,6 @@ from coach.ui.window import fit_size, window_size
 from coach.voice.prompts import RecordingSpeaker, Status
 
 FPS = 30.0
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def rep(side: str | None, ok: bool) -> Rep:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from helpers import angle_at, twist_frame
+from helpers import FakeClock, angle_at, twist_frame
 
 from coach.commands.live_input import LiveItem, key_action
 from coach.commands.run import LiveLoop
@@ -14,14 +14,6 @@ from coach.io.poses import load_exercise
 from coach.voice.prompts import RecordingSpeaker, Status
 
 FPS = 30.0
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 # Right twist at a gentle 27 deg/s, a 7 s hold, back to neutral, then a fast (160 deg/s) left

@@ -9,18 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import SEED_IDS
 
 from coach.io import poses
 
 ROOT = Path(__file__).resolve().parents[1]
-SIX = {
-    "chair-back-extension",
-    "standing-back-extension",
-    "foam-roller-extension",
-    "ball-back-extension",
-    "seated-twist",
-    "knees-to-chest",
-}
+SIX = set(SEED_IDS)
 
 
 @pytest.fixture

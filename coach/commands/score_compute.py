@@ -200,16 +200,10 @@ def compute(path: Path, opts: ScoreOptions, load: Callable[[], Loaded]) -> Score
             seen = session.seen_s
         report["variant"] = variant
         if rec is not None:
-            report["recognition"] = {
-                "exercise": rec.exercise_id,
-                "confidence": rec.confidence,
-                "scores": rec.scores,
-                "reason": rec.reason,
-                "position": rec.position,
-            }
+            report["recognition"] = rec.as_report()
         report.update(stamp)
         outcome.report = report
-        no_world = all(f.world is None for f in frames)
+        no_world = seen <= 0 and all(f.world is None for f in frames)
         problem = _problem_line(path, report, seen, no_world)
         if cut_short:
             problem = f"{_named(path, cut_short)} — the report covers the part before it (partial)"
@@ -251,10 +245,5 @@ def _unrecognised_report(path: Path, frames: list[PoseFrame], rec: Recognition) 
         frames=len(frames),
         frames_with_pose=sum(f.has_pose for f in frames),
         duration_s=frames[-1].t - frames[0].t if frames else 0.0,
-        recognition={
-            "exercise": None,
-            "confidence": rec.confidence,
-            "scores": rec.scores,
-            "reason": rec.reason,
-        },
+        recognition={**rec.as_report(), "exercise": None},
     )

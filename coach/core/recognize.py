@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -36,6 +37,16 @@ class Recognition:
     scores: dict[str, float]
     reason: str
     position: str | None = None  # photos: "start" (the set-up) or "target" (the stretch held)
+
+    def as_report(self) -> dict[str, Any]:
+        """The report's `recognition` object (one shape for every input)."""
+        return {
+            "exercise": self.exercise_id,
+            "confidence": self.confidence,
+            "scores": self.scores,
+            "reason": self.reason,
+            "position": self.position,
+        }
 
 
 def view_of(frames: list[PoseFrame]) -> str | None:

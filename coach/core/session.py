@@ -119,25 +119,26 @@ class Session:
             return math.nan, side
         return self._dir * mirrored(self.driver, raw_driver, side), side
 
-    def _still(self, sample: Sample, side: str | None, holding: bool = False) -> bool:
-        """Every judged angle turning slower than the settle speed: a hold starts once the
-        head has arrived too, not when the trunk alone has. An unseen form angle does not
-        count against it; an unseen target angle does. A hold under way is left only above
-        the settle speed's leave share (a pair of thresholds, so noise cannot flicker it)."""
+    def _stir(self, sample: Sample, side: str | None) -> float:
+        """How fast the body still moves, as the largest share of its settle speed any judged
+        angle turns at: at most 1 is still, and a hold under way lasts up to the leave share
+        (a pair of thresholds, so noise cannot flicker it). A hold starts once the head has
+        arrived too, not when the trunk alone has. An unseen form angle does not count
+        against it; an unseen target angle does (infinite)."""
         table = sample.settle if sample.settle is not None else sample.speeds
+        stir = 0.0
         for rule in self.exercise.angles:
             if rule.role != "target" and not rule.check_limit:
                 continue
             rate = self._series(table, rule, side)
             if not math.isfinite(rate):
                 if rule.role == "target":
-                    return False
+                    return math.inf
                 continue
             form = rule.role != "target"  # the head's reading is noisier: twice the margin
-            settle = self.judge.settle_dps * (self.judge.settle_leave_ratio if holding else 1.0)
-            if abs(rate) > settle * (2.0 if form else 1.0):
-                return False
-        return True
+            line = max(self.judge.settle_dps * (2.0 if form else 1.0), 1e-9)
+            stir = max(stir, abs(rate) / line)
+        return stir
 
     # ----- the machine --------------------------------------------------------------------
     def step_sample(self, sample: Sample, has_pose: bool = True) -> StepResult:
@@ -260,8 +261,10 @@ class Session:
             rep.reached = True
         rise = max(self._peak - self._trough, 0.0)
         near_peak = p >= self._peak - max(j.hysteresis_deg, j.plateau_fraction * rise)
-        holding = self.in_range and self._still(sample, rep.side, self._holds.open is not None)
-        calm = holding and self._still(sample, rep.side)
+        stir = self._stir(sample, rep.side)
+        leave = j.settle_leave_ratio if self._holds.open is not None else 1.0
+        holding = self.in_range and stir <= leave
+        calm = holding and stir <= 1.0
         change = self._holds.track(t, p, holding, calm)
         if change == "opened":
             self._last_hold_cue_remaining = None
@@ -291,7 +294,7 @@ class Session:
         # jolt) is not where the rep is measured from.
         top = self._holds.top_level()
         fallen = (self._peak if top is None else top) - p >= max(self._enter_deg(), exit_deg)
-        settled = fallen and self._still(sample, rep.side)
+        settled = fallen and stir <= 1.0
         if home or settled:
             if self._fall_since is None:
                 self._fall_since = t
