@@ -2,6 +2,7 @@ import shutil
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from helpers import SEED_IDS
 
@@ -118,3 +119,14 @@ def test_toml_syntax_error_is_one_clear_line(tmp_path):
 def test_every_pose_file_parses_as_plain_toml():
     for path in builtin_dir().glob("*.toml"):
         assert tomllib.loads(path.read_text())["id"] == path.stem
+
+
+def test_in_band_reads_a_mirrored_angle_by_its_size_at_the_band_edges():
+    twist = load_exercise("seated-twist").driver_rule
+    lo, hi = twist.target
+    assert twist.mirror
+    assert twist.in_band(lo) and twist.in_band(-hi) and twist.in_band(-(lo + hi) / 2)
+    assert not twist.in_band(lo - 0.1) and not twist.in_band(-(hi + 0.1))
+    got = twist.in_band(np.array([lo - 0.1, lo, -hi, hi + 0.1, np.nan]))
+    assert got.tolist() == [False, True, True, False, False]
+    assert twist.in_band(-3.0, (-5.0, 5.0)) and not twist.in_band(-6.0, (-5.0, 5.0))

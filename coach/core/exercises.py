@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from coach.core.judge import JudgeSettings, Reading, read
 from coach.core.landmarks import LANDMARK_NAMES, is_point_name
 from coach.errors import CoachError, UsageError
@@ -137,6 +139,14 @@ class AngleRule:
         if verdict is Reading.PAST_LIMIT:
             return "over"
         return "in_range" if verdict is Reading.IN_BAND else "short"
+
+    def in_band(self, value: Any, band: tuple[float, float] | None = None) -> Any:
+        """Whether a reading (or an array of them) sits in the target band, or in `band`,
+        read as the rule reads it: a mirrored angle (a twist to either side) by its size."""
+        lo, hi = self.target if band is None else band
+        v = np.abs(value) if self.mirror else value
+        with np.errstate(invalid="ignore"):
+            return (v >= lo) & (v <= hi)
 
     def toward_target(self) -> float:
         """+1 when the stretch raises this angle from its start, -1 when it lowers it."""

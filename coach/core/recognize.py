@@ -213,15 +213,12 @@ def form_agreement(series: AngleSeries, exercise: Exercise) -> float:
     if not targets or not forms:
         return 1.0
     mask = target_mask(series, exercise)
-    with np.errstate(invalid="ignore"):
-        hits, total = 0, 0
-        for rule in forms:
-            v = series.smooth[rule.name][mask]
-            if rule.mirror:
-                v = np.abs(v)
-            v = v[np.isfinite(v)]
-            hits += int(np.sum((v >= rule.target[0]) & (v <= rule.target[1])))
-            total += len(v)
+    hits, total = 0, 0
+    for rule in forms:
+        v = series.smooth[rule.name][mask]
+        v = v[np.isfinite(v)]
+        hits += int(np.sum(rule.in_band(v)))
+        total += len(v)
     return hits / total if total else 1.0
 
 
@@ -343,10 +340,8 @@ def target_mask(series: AngleSeries, exercise: Exercise) -> np.ndarray:
     """Moments when every target angle is inside its band (smoothed series)."""
     targets = [r for r in exercise.angles if r.role == "target" and r.name in series.smooth]
     mask = np.ones(len(series.t), dtype=bool)
-    with np.errstate(invalid="ignore"):
-        for rule in targets:
-            v = np.abs(series.smooth[rule.name]) if rule.mirror else series.smooth[rule.name]
-            mask &= (v >= rule.target[0]) & (v <= rule.target[1])
+    for rule in targets:
+        mask &= rule.in_band(series.smooth[rule.name])
     return mask
 
 
@@ -408,15 +403,15 @@ def start_fit(frame: PoseFrame, exercise: Exercise) -> float:
     _, series = score_frames([frame], judged)
     for rule in judged.angles:
         values = [float(v[0]) for k, v in series.raw.items() if rule_name(k) == rule.name]
-        values = [abs(v) if rule.mirror else v for v in values if math.isfinite(v)]
+        values = [v for v in values if math.isfinite(v)]
         if rule.name == judged.driver:
-            lo, hi = rule.start or (math.nan, math.nan)
-            if not any(lo <= v <= hi for v in values):
+            band = rule.start or (math.nan, math.nan)
+            if not any(rule.in_band(v, band) for v in values):
                 return 0.0
         elif (
             rule.role == "form"
             and not rule.check_limit  # where the legs are, not how far the head goes
-            and not any(rule.target[0] <= v <= rule.target[1] for v in values)
+            and not any(rule.in_band(v) for v in values)
         ):
             return 0.0
     body = posture_match([frame], exercise) * facing_match([frame], exercise)

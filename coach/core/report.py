@@ -141,13 +141,13 @@ def still_position(exercise: Exercise, angles: dict[str, Any]) -> str:
     band) or "between" (neither, or not seen). `angles` is the photo report's angle table."""
     rule = exercise.driver_rule
     values = [
-        abs(a["value"]) if rule.mirror else a["value"]
+        a["value"]
         for key, a in angles.items()
         if rule_name(key) == rule.name and a.get("value") is not None
     ]
-    if any(rule.target[0] <= v <= rule.target[1] for v in values):
+    if any(rule.in_band(v) for v in values):
         return "target"
-    if rule.start is not None and any(rule.start[0] <= v <= rule.start[1] for v in values):
+    if rule.start is not None and any(rule.in_band(v, rule.start) for v in values):
         return "start"
     return "between"
 
