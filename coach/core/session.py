@@ -18,7 +18,7 @@ from coach.core.cues import CUE_KINDS, cue, go_text, placement_text, rep_text
 from coach.core.events import MESSAGES, Event
 from coach.core.exercises import AngleRule, Exercise
 from coach.core.filters import OneEuro
-from coach.core.holds import Holds
+from coach.core.holds import MIN_PLATEAU_S, Holds
 from coach.core.judge import Reading, read
 from coach.core.landmarks import PoseFrame
 from coach.core.moments import SIDES, Phase, Rep, Sample, StepResult, mirrored
@@ -59,6 +59,10 @@ class Session:
         self._trough = math.nan  # the resting posture: least progress since the last attempt
         self._leave_t = 0.0  # the last moment at the resting posture
         self._peak = math.nan
+        # The highest level the attempt sat still at, in its band or past it (arched beyond
+        # the band over a ball is still the arch): the rep is measured back from there.
+        self._still_top = math.nan
+        self._still_since: float | None = None
         self._fall_since: float | None = None
         self._holds = Holds(self.judge.hold_gap_s, self.judge.plateau_edge_deg)
         self._short_since: float | None = None
@@ -262,6 +266,7 @@ class Session:
         rise = max(self._peak - self._trough, 0.0)
         near_peak = p >= self._peak - max(j.hysteresis_deg, j.plateau_fraction * rise)
         stir = self._stir(sample, rep.side)
+        self._track_still_top(t, p, stir)
         leave = j.settle_leave_ratio if self._holds.open is not None else 1.0
         holding = self.in_range and stir <= leave
         calm = holding and stir <= 1.0
@@ -293,6 +298,8 @@ class Session:
         # Fallen back from the hold (the highest still plateau): a spike past it (too far, a
         # jolt) is not where the rep is measured from.
         top = self._holds.top_level()
+        if math.isfinite(self._still_top):
+            top = self._still_top if top is None else max(top, self._still_top)
         fallen = (self._peak if top is None else top) - p >= max(self._enter_deg(), exit_deg)
         settled = fallen and stir <= 1.0
         if home or settled:
@@ -305,6 +312,17 @@ class Session:
                 self._leave_t = t
         else:
             self._fall_since = None
+
+    def _track_still_top(self, t: float, p: float, stir: float) -> None:
+        """Raise the still top once the person has sat still a plateau's length (the turn
+        at the top of a jolt is still for a moment only), wherever the band is."""
+        if stir > 1.0:
+            self._still_since = None
+            return
+        if self._still_since is None:
+            self._still_since = t
+        if t - self._still_since >= MIN_PLATEAU_S:
+            self._still_top = p if not math.isfinite(self._still_top) else max(self._still_top, p)
 
     def _held(self) -> float:
         """Time held near the attempt's highest plateau (see Holds.held_s)."""
@@ -360,6 +378,7 @@ class Session:
         )
         self.side = side
         self._peak = p
+        self._still_top, self._still_since = math.nan, None
         self._fall_since = None
         self._holds.reset()
         self._short_since = t
