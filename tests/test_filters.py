@@ -1,8 +1,9 @@
 import math
 
 import numpy as np
+import pytest
 
-from coach.core.filters import OneEuro, derivative, zero_phase
+from coach.core.filters import OneEuro, derivative, step_rise_s, zero_phase
 
 
 def _ramp_signal(fs: float, noise_deg: float, seed: int = 0):
@@ -69,3 +70,33 @@ def test_one_euro_restarts_after_a_gap_instead_of_reading_a_jump_as_speed():
     assert math.isnan(f(1.0, math.nan))
     f(1.5, 40.0)
     assert f.derivative == 0.0
+
+
+# ----- how abrupt a step is -------------------------------------------------------------------
+def ramp(fps: float, at: float, dur: float, size: float, drift_dps: float = 0.0):
+    t = np.arange(0.0, 30.0, 1.0 / fps)
+    x = np.interp(t, [0.0, at, at + dur, 30.0], [50.0, 50.0, 50.0 + size, 50.0 + size])
+    return t, x + drift_dps * t
+
+
+@pytest.mark.parametrize("fps", [15.0, 30.0])
+@pytest.mark.parametrize("offset", [0.0, 0.021, 0.047])
+def test_a_step_rises_in_its_own_time_at_any_frame_rate(fps: float, offset: float) -> None:
+    """A straight ramp rises from 10% to 90% in 0.8 of its length: 0.08 s for a 0.1 s jolt,
+    0.24 s for a 0.3 s move; at 15 fps the frames blur it by less than one interval."""
+    at = 20.0 + offset
+    quick = step_rise_s(*ramp(fps, at, 0.1, 16.0), at + 0.05)
+    slow = step_rise_s(*ramp(fps, at, 0.3, 16.0), at + 0.15)
+    assert 0.07 <= quick <= 0.08 + 1.0 / fps
+    assert 0.22 <= slow <= 0.26
+    # the same jolt on top of a slow move in (25 deg/s) reads alike
+    moving = step_rise_s(*ramp(fps, at, 0.1, 16.0, drift_dps=25.0), at + 0.05)
+    assert abs(moving - quick) <= 0.03
+
+
+def test_no_step_reads_nan() -> None:
+    """Out and back (a bump) is no step, nor is a step under 6 deg."""
+    t = np.arange(0.0, 30.0, 1.0 / 30.0)
+    bump = np.interp(t, [0, 20.0, 20.1, 20.2, 30], [50, 50, 66, 50, 50])
+    assert math.isnan(step_rise_s(t, bump, 20.1))
+    assert math.isnan(step_rise_s(*ramp(30.0, 20.0, 0.1, 5.0), 20.05))

@@ -274,3 +274,30 @@ def test_a_move_that_starts_abruptly_is_no_jolt() -> None:
     _, t, hip, _ = knees_at_speed(0.9)
     series = smooth_series(t, {"hip_flexion": hip})
     assert np.nanmax(np.abs(series.accel["hip_flexion"])) < 0.2 * JOLT_LINE_DPS2
+
+
+# ----- a jolt against a fast move of the same size ------------------------------------------
+# Both make a spike of speed; what tells them apart is how abrupt the step is. A 20 deg step
+# within 0.2 s rises from 10% to 90% of its size in ~0.11 s; the same 20 deg over 0.34 s, a
+# fast move (118 deg/s at its peak), in ~0.19 s.
+def fast_move(t: np.ndarray, t0: float, dur: float, size: float) -> np.ndarray:
+    """Constant acceleration, then constant deceleration: how a quick move is made."""
+    s = np.clip((t - t0) / dur, 0.0, 1.0)
+    return size * np.where(s < 0.5, 2 * s**2, 1 - 2 * (1 - s) ** 2)
+
+
+@pytest.mark.parametrize("fps", [15.0, 30.0])
+@pytest.mark.parametrize("offset", OFFSETS)
+@pytest.mark.parametrize("dur, jerky", [(0.2, True), (0.34, False)])
+def test_a_jolt_is_an_abrupt_step_and_a_fast_move_of_its_size_is_not(
+    fps: float, offset: float, dur: float, jerky: bool
+) -> None:
+    ex = load_exercise("knees-to-chest")
+    at = 20.0 + offset
+    t, hip = script((0, 150), (3, 150), (5, 50), (40, 50), (44, 150), (48, 150), fps=fps)
+    hip = hip - fast_move(t, at, dur, 20.0) + fast_move(t, 36.0, 4.0, 20.0)  # back gently
+    report = judge(ex, t, hip_flexion=hip, head_lift=-20.0)
+    assert bool(events(report, "jerky")) is jerky, f"20 deg over {dur} s at {fps:g} fps"
+    if jerky:  # a jolt is judged at its own speed too (200 deg/s at its peak)
+        fast = events(report, "too_fast")
+        assert fast and abs(fast[0]["start_s"] - at) <= 0.3

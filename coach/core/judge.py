@@ -81,6 +81,11 @@ class JudgeSettings:
     # 400 (the knee hug's noisiest generated session: 457). Live, the One Euro acceleration
     # is judged against the pose file's max_accel_dps2 instead.
     jolt_dps2: float = 450.0
+    # ... and a jolt is abrupt: its step rises from 10% to 90% within this. A smooth
+    # (minimum-jerk or cosine) 12-20 deg step within 0.1-0.2 s rises in 0.05-0.12 s, plus up to
+    # ~0.04 s of sampling blur at 15 fps; a straight 0.15 s ramp in 0.12-0.15 s. A fast move
+    # of the same size over 0.3 s rises in 0.16 s or more: too_fast judges it, not jerky.
+    jolt_rise_max_s: float = 0.16
     jerky_off_s: float = 0.4
     jerky_clear_ratio: float = 0.5
     short_cue_after_s: float = 2.5

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -18,6 +18,7 @@ from coach.core.filters import (
     derivative,
     median3,
     segments,
+    step_rise_s,
     true_runs,
     window_slope,
     zero_phase,
@@ -113,6 +114,30 @@ def span_speed(
     return out
 
 
+def without_slow_steps(
+    series: AngleSeries, jolt_dps2: float, clear_ratio: float, rise_max_s: float
+) -> AngleSeries:
+    """The series with each spike of the jolt reading that is a fast move, not a jolt, taken
+    out: where its step rises from 10% to 90% slower than `rise_max_s` (see
+    filters.step_rise_s). A spike with no step (out and back) stays a jolt."""
+    accel = {}
+    for k, jolt in series.accel.items():
+        a = np.nan_to_num(np.abs(jolt))
+        kept = jolt.copy()
+        clean: np.ndarray | None = None
+        for lo, hi in true_runs(a > clear_ratio * jolt_dps2):
+            if not (a[lo:hi] > jolt_dps2).any():
+                continue
+            if clean is None:
+                clean = median3(series.raw[k])
+            peak = lo + int(np.argmax(a[lo:hi]))
+            rise = step_rise_s(series.t, clean, float(series.t[peak]))
+            if math.isfinite(rise) and rise > rise_max_s:
+                kept[lo:hi] = 0.0
+        accel[k] = kept
+    return replace(series, accel=accel)
+
+
 def with_jolt_speeds(
     series: AngleSeries, jolt_dps2: float, clear_ratio: float = 0.5, keys: set[str] | None = None
 ) -> dict[str, np.ndarray]:
@@ -188,7 +213,10 @@ def score_series(
     session = Session(exercise)
     j = exercise.judge
     targets = {rule.name for rule in exercise.angles if rule.role == "target"}
+    # A spike of speed is judged against the speed limit at its own speed, jolt or fast move;
+    # only an abrupt step is also jerky.
     speeds = with_jolt_speeds(series, j.jolt_dps2, j.jerky_clear_ratio, targets)
+    series = without_slow_steps(series, j.jolt_dps2, j.jerky_clear_ratio, j.jolt_rise_max_s)
     for i, (sample, has_pose) in enumerate(samples(series, speeds)):
         result = session.step_sample(sample, has_pose=has_pose)
         if on_step is not None:
