@@ -228,6 +228,16 @@ def _world(frame: PoseFrame, name: str) -> np.ndarray | None:
     return frame.point(name, "world", min_visibility=0.0)
 
 
+def _torso(frame: PoseFrame) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """Mid-shoulder, mid-hip and the length between them (the body's own unit of length),
+    or None where either is unseen or they coincide."""
+    shoulder, hip = _world(frame, "mid_shoulder"), _world(frame, "mid_hip")
+    if shoulder is None or hip is None:
+        return None
+    length = float(np.linalg.norm(shoulder - hip))
+    return None if length < 1e-6 else (shoulder, hip, length)
+
+
 def thigh_spread(frame: PoseFrame) -> float | None:
     """Degrees between the two thighs (hip to knee): near 0 with the legs side by side."""
     thighs = []
@@ -263,46 +273,41 @@ def thigh_rise(frame: PoseFrame) -> float | None:
 def shoulders_above_feet(frame: PoseFrame) -> float | None:
     """Height of the shoulders over the lowest foot point, in torso lengths (hip to
     shoulder): about 0 with the shoulders on the floor, well above it over a ball."""
-    shoulder, hip = _world(frame, "mid_shoulder"), _world(frame, "mid_hip")
+    torso = _torso(frame)
     feet = [
         _world(frame, f"{side}_{part}") for side in ("left", "right") for part in ("ankle", "heel")
     ]
-    if shoulder is None or hip is None or any(p is None for p in feet):
+    if torso is None or any(p is None for p in feet):
         return None
-    torso = float(np.linalg.norm(shoulder - hip))
-    if torso < 1e-6:
-        return None
+    shoulder, _, length = torso
     lowest = max(float(p[1]) for p in feet if p is not None)  # y points down
-    return (lowest - float(shoulder[1])) / torso
+    return (lowest - float(shoulder[1])) / length
 
 
 def hips_above_shoulders(frame: PoseFrame) -> float | None:
     """Height of the hips over the shoulders, in torso lengths: about 0 lying flat on the
     back, well above 0 in a bridge (hips lifted off the mat)."""
-    shoulder, hip = _world(frame, "mid_shoulder"), _world(frame, "mid_hip")
-    if shoulder is None or hip is None:
+    torso = _torso(frame)
+    if torso is None:
         return None
-    torso = float(np.linalg.norm(shoulder - hip))
-    return None if torso < 1e-6 else float(shoulder[1] - hip[1]) / torso  # y points down
+    shoulder, hip, length = torso
+    return float(shoulder[1] - hip[1]) / length  # y points down
 
 
 def hands_to_knees(frame: PoseFrame) -> float | None:
     """The farther hand's distance from its nearest knee, in torso lengths: small when both
     hands hold the knees, over a torso length with the arms spread on the floor."""
-    shoulder, hip = _world(frame, "mid_shoulder"), _world(frame, "mid_hip")
+    torso = _torso(frame)
     knees = [_world(frame, "left_knee"), _world(frame, "right_knee")]
     wrists = [_world(frame, "left_wrist"), _world(frame, "right_wrist")]
-    if shoulder is None or hip is None or any(p is None for p in knees + wrists):
-        return None
-    torso = float(np.linalg.norm(shoulder - hip))
-    if torso < 1e-6:
+    if torso is None or any(p is None for p in knees + wrists):
         return None
     far = max(
         min(float(np.linalg.norm(w - k)) for k in knees if k is not None)
         for w in wrists
         if w is not None
     )
-    return far / torso
+    return far / torso[2]
 
 
 def body_fails(frame: PoseFrame, rules: Recognise) -> list[str]:
