@@ -19,14 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from coach.commands.score_compute import _unrecognised_report, choose_exercise, still_report
-from coach.core.exercises import Exercise
+from coach.commands.score_compute import ScoreOptions, judge_frames
 from coach.core.landmarks import PoseFrame
-from coach.core.recognize import guess_variant
-from coach.core.report import build_report
-from coach.core.scoring import score_frames
 from coach.io.landmark_file import SUFFIX, read_landmarks, write_landmarks
-from coach.io.poses import load_all
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "tests" / "data" / "footage_labels.tsv"
@@ -103,23 +98,8 @@ def load_frames(
 
 def judge(frames: list[PoseFrame], source: str, photo: bool) -> dict[str, Any]:
     """The report `coach score --exercise auto` would give (photos as one still moment)."""
-    exercises: dict[str, Exercise] = load_all()
-    from coach.commands.score_compute import ScoreOptions
-
     opts = ScoreOptions(sample_fps=SAMPLE_FPS)
-    exercise, rec = choose_exercise(frames, opts, exercises)
-    if exercise is None:
-        assert rec is not None
-        return _unrecognised_report(Path(source), frames, rec)
-    judged = exercise.with_variant(guess_variant(frames, exercise))
-    if photo and len(frames) == 1:
-        report = still_report(frames[0], judged, source)
-    else:
-        session, _ = score_frames(frames, judged)
-        report = build_report(session, source)
-    if rec is not None:
-        report["recognition"] = rec.as_report()
-    return report
+    return judge_frames(source, frames, opts, photo=photo and len(frames) == 1)[0]
 
 
 @dataclass

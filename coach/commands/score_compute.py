@@ -174,33 +174,17 @@ def compute(path: Path, opts: ScoreOptions, load: Callable[[], Loaded]) -> Score
         if not frames:
             raise _no_frames(path, opts)
         stamp = {"input_sha256": file_sha256(path), "coach_version": __version__}
-        exercises = load_all()
-        exercise, rec = choose_exercise(frames, opts, exercises)
+        photo = len(frames) == 1 and kind_of(path) == "image"
+        report, judged, series, seen = judge_frames(str(path), frames, opts, photo, cut_short)
         outcome.damaged = cut_short is not None
-        if exercise is None:
-            assert rec is not None
-            outcome.report = {**_unrecognised_report(path, frames, rec), **stamp}
+        if judged is None:
+            outcome.report = {**report, **stamp}
             outcome.exercise = None
             if cut_short:
                 outcome.error = f"{_named(path, cut_short)} — the report covers the part before it"
                 outcome.report.update(partial=True, partial_reason=outcome.error)
             return scored
-        variant = opts.variant or guess_variant(frames, exercise)
-        judged = exercise.with_variant(variant)
-        outcome.exercise = exercise.id
-        if len(frames) == 1 and kind_of(path) == "image":
-            report = still_report(frames[0], judged, str(path))
-            series = None
-            seen = 1.0
-        else:
-            session, series = score_frames(frames, judged)
-            report = build_report(
-                session, str(path), partial=cut_short is not None, partial_reason=cut_short
-            )
-            seen = session.seen_s
-        report["variant"] = variant
-        if rec is not None:
-            report["recognition"] = rec.as_report()
+        outcome.exercise = judged.id
         report.update(stamp)
         outcome.report = report
         no_world = seen <= 0 and all(f.world is None for f in frames)
@@ -217,6 +201,38 @@ def compute(path: Path, opts: ScoreOptions, load: Callable[[], Loaded]) -> Score
     finally:
         outcome.seconds = time.perf_counter() - start
     return scored
+
+
+def judge_frames(
+    source: str,
+    frames: list[PoseFrame],
+    opts: ScoreOptions,
+    photo: bool,
+    cut_short: str | None = None,
+) -> tuple[dict[str, Any], Exercise | None, AngleSeries | None, float]:
+    """The report for these frames as `coach score` makes it (a photo as one still moment),
+    the exercise as judged (None when no stretch is recognised), its angle series and the
+    seconds the body was seen. One place, for the command and the recognition benchmark."""
+    exercise, rec = choose_exercise(frames, opts, load_all())
+    if exercise is None:
+        assert rec is not None
+        return _unrecognised_report(Path(source), frames, rec), None, None, 0.0
+    variant = opts.variant or guess_variant(frames, exercise)
+    judged = exercise.with_variant(variant)
+    series: AngleSeries | None = None
+    if photo:
+        report = still_report(frames[0], judged, source)
+        seen = 1.0
+    else:
+        session, series = score_frames(frames, judged)
+        report = build_report(
+            session, source, partial=cut_short is not None, partial_reason=cut_short
+        )
+        seen = session.seen_s
+    report["variant"] = variant
+    if rec is not None:
+        report["recognition"] = rec.as_report()
+    return report, judged, series, seen
 
 
 def _named(path: Path, problem: str) -> str:
