@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from helpers import FakeClock, angle_at, twist_frame
 
-from coach.commands.live_input import LiveItem, StdinKeys, with_poses
+from coach.commands.live_input import LiveItem, StdinKeys, file_feed, with_poses
 from coach.commands.run import LiveLoop
 from coach.core.chair import ChairWatch, seated_on_chair
 from coach.core.cues import Cue, Priority
@@ -22,7 +22,7 @@ from coach.core.report import build_report
 from coach.core.session import Session
 from coach.core.view import CueEditor, overlay_state, setup_hint
 from coach.io.poses import load_exercise
-from coach.ui.window import fit_size, window_size
+from coach.ui.window import fit_size, grown_for_bars, window_size
 from coach.voice.prompts import RecordingSpeaker, Status
 
 FPS = 30.0
@@ -309,6 +309,70 @@ def test_poses_come_from_a_worker_thread_in_order_and_errors_reach_the_loop():
         assert "fell over" in str(exc)
     else:
         raise AssertionError("the worker's error was lost")
+
+
+class RgbEstimator:
+    """Records which of its two doors each frame came in by, and the picture it got."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, np.ndarray]] = []
+
+    def estimate(self, frame_bgr: np.ndarray, t: float) -> PoseFrame:
+        self.calls.append(("bgr", frame_bgr))
+        return PoseFrame(t)
+
+    def estimate_rgb(self, frame_rgb: np.ndarray, t: float) -> PoseFrame:
+        self.calls.append(("rgb", frame_rgb))
+        return PoseFrame(t)
+
+
+def test_a_frame_the_decoder_already_turned_to_rgb_is_posed_from_that_copy():
+    est = RgbEstimator()
+    bgr = np.zeros((4, 4, 3), np.uint8)
+    rgb = np.ones((4, 4, 3), np.uint8)
+    items = [LiveItem(0.0, image=bgr, rgb=rgb), LiveItem(0.1, image=bgr)]
+    got = list(with_poses(iter(items), est))
+    assert [pose.t for _, pose in got] == [0.0, 0.1]
+    assert [door for door, _ in est.calls] == ["rgb", "bgr"]
+    assert est.calls[0][1] is rgb and est.calls[1][1] is bgr
+    # an estimator without the RGB door still gets the BGR picture
+    slow = SlowEstimator()
+    assert len(list(with_poses(iter(items[:1]), slow))) == 1 and slow.threads == ["coach-pose"]
+
+
+def test_a_played_video_carries_its_pictures_in_rgb_too(tmp_path):
+    import cv2
+
+    path = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (64, 48))
+    assert writer.isOpened()
+    for i in range(5):
+        frame = np.zeros((48, 64, 3), np.uint8)
+        frame[..., 0], frame[..., 2] = 30 + 20 * i, 200  # blue rises, red stays
+        writer.write(frame)
+    writer.release()
+    items = list(file_feed(str(path), fast=True))
+    assert len(items) == 5
+    for item in items:
+        assert item.image is not None and item.rgb is not None
+        assert np.array_equal(item.rgb, item.image[..., ::-1])
+        assert item.rgb[0, 0, 2] < item.rgb[0, 0, 0]  # red first: RGB, not BGR
+
+
+@pytest.mark.parametrize(
+    ("window", "shown", "screen", "want"),
+    [
+        ((1280, 720), (1169, 658), (1920, 1080), (1280, 782)),  # Qt's bars took 62 px
+        ((1280, 720), (1169, 658), None, (1280, 782)),  # screen unknown: grown all the same
+        ((1280, 720), (1169, 658), (1600, 869), (1280, 782)),  # 782 <= 0.9 * 869 = 782.1
+        ((1280, 720), (1169, 658), (1600, 868), None),  # 782 > 0.9 * 868 = 781.2: left as is
+        ((1280, 720), (1280, 720), (1920, 1080), None),  # no bars: nothing to gain
+        ((1280, 720), (1279, 700), (1920, 1080), None),  # as wide as the window: not the bars
+        ((1280, 720), (0, 0), (1920, 1080), None),  # not laid out yet
+    ],
+)
+def test_the_window_grows_by_qts_bars_so_the_picture_is_not_rescaled(window, shown, screen, want):
+    assert grown_for_bars(window, shown, screen) == want
 
 
 @pytest.mark.parametrize(

@@ -201,3 +201,22 @@ def test_knee_clip_whole_file_in_two_jobs_keeps_every_timestamp() -> None:
     assert error is None and len(frames) == info.frame_count
     assert np.all(np.diff([f.t for f in frames]) > 0)
     assert sum(f.world is not None for f in frames) > 0.7 * len(frames)
+
+
+def test_a_frame_given_in_rgb_poses_exactly_as_the_same_frame_in_bgr() -> None:
+    """The live loop's decoding thread hands the model an RGB copy; nothing may change."""
+    cap = cv2.VideoCapture(str(TWIST))
+    for _ in range(90):
+        ok, frame = cap.read()
+    cap.release()
+    assert ok
+    rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+    with PoseEstimator(static=True) as a, PoseEstimator(static=True) as b:
+        from_bgr, from_rgb = a.estimate(frame, 3.0), b.estimate_rgb(rgb, 3.0)
+    assert from_bgr.world is not None and from_rgb.world is not None
+    assert np.array_equal(from_bgr.world, from_rgb.world)
+    assert np.array_equal(from_bgr.image, from_rgb.image)
+    # and a frame in the wrong order is not the same picture to the model
+    with PoseEstimator(static=True) as c:
+        swapped = c.estimate_rgb(frame.copy(), 3.0)
+    assert swapped.image is None or not np.array_equal(swapped.image, from_bgr.image)

@@ -33,6 +33,7 @@ class LiveItem:
     pose: PoseFrame | None = None
     camera_lost: bool = False
     idle: bool = False  # no frame this second, camera not yet lost: lets the loop see a stop
+    rgb: np.ndarray | None = None  # the same picture in RGB, where the decoding thread made it
 
 
 class Estimator(Protocol):
@@ -75,12 +76,17 @@ def file_feed(
         _, frames = read_landmarks(p)
         return paced((LiveItem(f.t, pose=f) for f in frames), fast, clock, sleep)
     if kind == "video":
+        import cv2
+
         from coach.io.sources import VideoSource
 
         source = VideoSource(p)
         # Decoding runs a frame ahead on its own thread, as a camera's capture thread does,
-        # so it overlaps pose estimation instead of adding to it.
-        frames = ahead(LiveItem(t, image=img) for img, t in source)
+        # so it overlaps pose estimation instead of adding to it; the model's RGB copy is
+        # made there too (see PoseEstimator.estimate_rgb).
+        frames = ahead(
+            LiveItem(t, image=img, rgb=cv2.cvtColor(img, cv2.COLOR_BGR2RGB)) for img, t in source
+        )
         return paced(frames, fast, clock, sleep)
     raise CoachError(
         f"{p}: --source must be a video or a .landmarks.jsonl file",
@@ -161,10 +167,14 @@ def with_poses(
             yield item, item.pose
         return
 
+    estimate_rgb = getattr(estimator, "estimate_rgb", None)
+
     def posed() -> Iterator[tuple[LiveItem, PoseFrame | None]]:
         for item in feed:
             pose = item.pose
-            if pose is None and item.image is not None:
+            if pose is None and item.rgb is not None and estimate_rgb is not None:
+                pose = estimate_rgb(item.rgb, item.t)
+            elif pose is None and item.image is not None:
                 pose = estimator.estimate(item.image, item.t)
             yield item, pose
 

@@ -216,7 +216,16 @@ class PoseEstimator:
     def estimate(self, frame_bgr: np.ndarray, t: float) -> PoseFrame:
         """Landmarks of the person in one BGR frame taken at t seconds; None where unseen."""
         small = resize_for_model(frame_bgr, self.max_side)
-        rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
+        return self.estimate_rgb(cv2.cvtColor(small, cv2.COLOR_BGR2RGB), t)
+
+    def estimate_rgb(self, frame_rgb: np.ndarray, t: float) -> PoseFrame:
+        """The same for a frame already in RGB, the model's order (the array is made read-only).
+
+        The live loop's decoding thread converts the colours, so the pose thread goes straight
+        from handing over one pose to starting the next: the main thread, woken by the first,
+        would otherwise take the GIL while the conversion let it go, and delay the second.
+        """
+        rgb = resize_for_model(frame_rgb, self.max_side)
         rgb.flags.writeable = False
         if self._quiet_first:  # the first frame logs graph details too
             self._quiet_first = False
