@@ -25,6 +25,7 @@ pytestmark = pytest.mark.skipif(
 
 SHOW = r"""
 import sys, time
+from pathlib import Path
 import numpy as np
 from coach.ui.window import CvWindow, screen_size
 from coach.ui.overlay import draw_overlay
@@ -32,8 +33,8 @@ sys.path.insert(0, "tests")
 from test_overlay import state
 win = CvWindow(screen_size())
 frame = np.full((360, 640, 3), 120, np.uint8)
-end = time.monotonic() + float(sys.argv[1])
-while time.monotonic() < end:
+stop, end = Path(sys.argv[1]), time.monotonic() + 60.0  # shown until the test has measured
+while not stop.exists() and time.monotonic() < end:
     win.show(draw_overlay(frame, None, state(instruction="Hold it there.")))
 win.close()
 """
@@ -46,9 +47,14 @@ def _free_display() -> int:
     pytest.skip("no free X display number")
 
 
-def _geometry(display: str, title_part: str, timeout: float) -> tuple[int, int] | None:
-    """The size of the first window whose name contains title_part, as xwininfo sees it."""
+def _geometry(
+    display: str, title_part: str, timeout: float, settle: bool = False
+) -> tuple[int, int] | None:
+    """The size of the first window whose name contains title_part, as xwininfo sees it;
+    with `settle`, once two readings half a second apart agree (the window is grown once,
+    after its first picture, to make room for Qt's bars)."""
     deadline = time.monotonic() + timeout
+    last: tuple[int, int] | None = None
     while time.monotonic() < deadline:
         tree = subprocess.run(
             ["xwininfo", "-root", "-tree"],
@@ -60,16 +66,20 @@ def _geometry(display: str, title_part: str, timeout: float) -> tuple[int, int] 
             if title_part in line:
                 m = re.search(r"(\d+)x(\d+)\+", line)
                 if m and int(m.group(1)) > 50:
-                    return int(m.group(1)), int(m.group(2))
-        time.sleep(0.2)
-    return None
+                    size = int(m.group(1)), int(m.group(2))
+                    if not settle or size == last:
+                        return size
+                    last = size
+                    break
+        time.sleep(0.5 if settle else 0.2)
+    return last
 
 
 @pytest.mark.parametrize(
     ("screen", "max_w"),
     [((1920, 1080), 1280), ((1024, 600), int(1024 * 0.9))],
 )
-def test_the_window_opens_large_enough_to_read_and_fits_the_screen(screen, max_w):
+def test_the_window_opens_large_enough_to_read_and_fits_the_screen(screen, max_w, tmp_path):
     n = _free_display()
     display = f":{n}"
     xvfb = subprocess.Popen(
@@ -80,12 +90,14 @@ def test_the_window_opens_large_enough_to_read_and_fits_the_screen(screen, max_w
     try:
         time.sleep(0.5)
         env = {**os.environ, "DISPLAY": display, "PYTHONPATH": str(ROOT)}
+        stop = tmp_path / "stop"
         shown = subprocess.Popen(
-            [sys.executable, "-c", SHOW, "6"], cwd=ROOT, env=env, stderr=subprocess.PIPE
+            [sys.executable, "-c", SHOW, str(stop)], cwd=ROOT, env=env, stderr=subprocess.PIPE
         )
-        try:
-            size = _geometry(display, "coach", timeout=5.0)
+        try:  # a loaded machine may take a while to import and open the window
+            size = _geometry(display, "coach", timeout=40.0, settle=True)
         finally:
+            stop.touch()
             shown.wait(timeout=30)
         err = shown.stderr.read().decode(errors="replace") if shown.stderr else ""
         if size is None and "plugin" in err.lower():  # OpenCV's Qt cannot start on this machine
