@@ -315,8 +315,11 @@ class Session:
 
     def _track_still_top(self, t: float, p: float, stir: float) -> None:
         """Raise the still top once the person has sat still a plateau's length (the turn
-        at the top of a jolt is still for a moment only), wherever the band is."""
-        if stir > 1.0:
+        at the top of a jolt is still for a moment only), wherever the band is. Only for a
+        stretch whose rest lies part-way (rep_exit_cap_deg: back onto the roller or ball from
+        an arch ends the rep, however far the arch went); elsewhere easing back into the band
+        from past the limit is the hold going on."""
+        if self.judge.rep_exit_cap_deg <= 0 or stir > 1.0:
             self._still_since = None
             return
         if self._still_since is None:
