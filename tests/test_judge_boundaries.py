@@ -182,6 +182,44 @@ def test_roller_reps_from_lying_back_on_it() -> None:
     assert all(r["hold_s"] == pytest.approx(11.0, abs=0.4) for r in reps)
 
 
+ROLLER_LIMIT_DEG = 115.0  # trunk 25 deg below level: arched past AAOS extension 25 deg
+CHAIR_LIMIT_DEG = 40.0  # AAOS 25 + 15 deg of recline a backrest allows
+
+
+def test_an_arch_held_past_the_limit_and_back_onto_the_roller_is_its_own_rep() -> None:
+    """The seed: sit, lie back once onto the roller, arch over it, come back onto it,
+    repeat. An arch held past the limit is still a rep (with its overextension) and ends
+    back on the roller; the next arch is the next rep."""
+    ex = load_exercise("foam-roller-extension")
+    over = ROLLER_LIMIT_DEG + 4.0
+    t, trunk = script(
+        (0, 10), (3, 10), (6, 70), (10, 70), (12, over), (16, over), (18, 70), (22, 70),
+        (24, 95), (36, 95), (38, 70), (42, 70), (45, 10), (48, 10),
+    )  # fmt: skip
+    report = judge(ex, t, trunk_recline=trunk, neck_extension=10.0, hip_opening=150.0)
+    reps = report["reps"]
+    assert len(reps) == 2
+    assert not reps[0]["ok"] and reps[0]["end_s"] < 23.0  # ended back on the roller
+    assert reps[1]["ok"] and reps[1]["hold_s"] == pytest.approx(12.0, abs=0.5)
+    assert events(report, "overextension")
+
+
+def test_easing_back_into_the_band_from_past_the_limit_is_the_hold_going_on() -> None:
+    """On a chair there is no rest part-way: past the limit and back into the band, the
+    person is still holding the stretch; one rep, its hold both sides of the excursion."""
+    ex = load_exercise("chair-back-extension")
+    over = CHAIR_LIMIT_DEG + 5.0
+    t, trunk = script(
+        (0, 0), (3, 0), (5, 20), (9, 20), (10.5, over), (12.5, over), (14, 20), (22, 20),
+        (24, 0), (28, 0),
+    )  # fmt: skip
+    report = judge(ex, t, trunk_extension=trunk, neck_extension=5.0)
+    reps = report["reps"]
+    assert len(reps) == 1 and not reps[0]["ok"]  # overextended
+    assert reps[0]["hold_s"] >= 11.0  # 4 s before and 8 s after the excursion
+    assert events(report, "overextension")
+
+
 def test_sitting_on_the_roller_without_arching_is_no_rep() -> None:
     ex = load_exercise("foam-roller-extension")
     t, trunk = script((0, 5), (3, 5), (6, 70), (60, 70))
