@@ -24,9 +24,9 @@ def slow_end_s(amp: float, dur: float) -> float:
 @pytest.mark.parametrize(("amp", "ease_s"), [(90.0, 6.0), (20.0, 1.2)])
 def test_still_time_is_the_plateau_and_the_slow_ends_of_both_eases(amp: float, ease_s: float):
     script = Script(Pose())
-    script.move(2.0, ease_s, ext=amp)
+    script.move(2.0, ease_s, {"ext": amp})
     hold_start, hold = 2.0 + ease_s, 10.0
-    script.move(hold_start + hold, ease_s, ext=0.0)
+    script.move(hold_start + hold, ease_s, {"ext": 0.0})
     rep = {
         "start_s": 2.0,
         "end_s": hold_start + hold + ease_s,
@@ -41,6 +41,6 @@ def test_still_time_is_the_plateau_and_the_slow_ends_of_both_eases(amp: float, e
 
 def test_a_move_that_never_stops_has_no_still_time():
     script = Script(Pose())
-    script.move(0.0, 10.0, ext=100.0)  # 10 deg/s on average, never still mid-way
+    script.move(0.0, 10.0, {"ext": 100.0})  # 10 deg/s on average, never still mid-way
     rep = {"start_s": 0.0, "end_s": 10.0, "hold_start_s": 4.0, "hold_s": 2.0}
     assert still_time(script, {**rep, "driver_channel": "ext"}) == 0.0

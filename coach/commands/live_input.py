@@ -84,10 +84,10 @@ def file_feed(
         # Decoding runs a frame ahead on its own thread, as a camera's capture thread does,
         # so it overlaps pose estimation instead of adding to it; the model's RGB copy is
         # made there too (see PoseEstimator.estimate_rgb).
-        frames = ahead(
+        pictures = ahead(
             LiveItem(t, image=img, rgb=cv2.cvtColor(img, cv2.COLOR_BGR2RGB)) for img, t in source
         )
-        return paced(frames, fast, clock, sleep)
+        return paced(pictures, fast, clock, sleep)
     raise CoachError(
         f"{p}: --source must be a video or a .landmarks.jsonl file",
         "give an .mp4/.mov/.avi/.webm/.mkv or a landmark file",

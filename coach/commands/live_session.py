@@ -172,7 +172,7 @@ def write_files(
     row is still saved after it."""
     errors: list[CoachError] = []
 
-    def attempt(path: Any, what: str, write: Callable[[], None]) -> bool:
+    def attempt(path: Any, what: str, write: Callable[[], object]) -> bool:
         try:
             write()
         except OSError as exc:

@@ -50,7 +50,8 @@ def _out_dir(opts: ScoreOptions, path: Path) -> Path | None:
     return d
 
 
-def _write(outcome: Outcome, what: str, writer: Callable[[], None], path: Path) -> None:
+def _write(outcome: Outcome, what: str, writer: Callable[[], object], path: Path) -> None:
+    """Run `writer` (its return value, if any, is not needed) and record `path` as written."""
     try:
         writer()
         if str(path) != "-":

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 import numpy as np
 
@@ -82,9 +83,13 @@ class Script:
             k: [] for k in self.val
         }
 
-    def move(self, t0: float, dur: float, fast: bool = False, **targets: float) -> None:
-        """Minimum-jerk moves; `fast` uses constant acceleration then deceleration instead,
-        which reaches a high speed with ~40% less peak acceleration (a fast move, not a jolt).
+    def move(
+        self, t0: float, dur: float, targets: Mapping[str, float], *, fast: bool = False
+    ) -> None:
+        """Minimum-jerk moves of each channel in `targets` to its value; `fast` uses constant
+        acceleration then deceleration instead, which reaches a high speed with ~40% less peak
+        acceleration (a fast move, not a jolt). Targets are a mapping, not **kwargs, so a
+        channel name can never be taken for the `fast` flag.
         """
         for k, v in targets.items():
             self.segs[k].append((t0, t0 + max(dur, 1e-3), self.val[k], v, fast))
@@ -142,9 +147,22 @@ def _legs_for_twist(side: str) -> dict[str, float]:
     return out
 
 
-def _plan_reps(ex: str, rng: np.random.Generator, scenario: str) -> list[dict[str, Any]]:
-    sides = ["right"] * 3 + ["left"] * 3 if ex == "seated-twist" else [None] * 3
-    reps = []
+class RepPlan(TypedDict):
+    """One planned rep, before it becomes moves: where the channels go and for how long."""
+
+    side: str | None  # "right"/"left" for the twist, else None
+    goal: dict[str, float]  # Pose channel -> value at the hold
+    driver: tuple[str, str]  # (Pose channel, the judged angle it drives)
+    hold: float  # seconds at the goal
+    target: float  # the hold the seed asks for, seconds
+    fault: str | None  # the scenario injected into this rep, if any
+    over: NotRequired[str]  # "neck" when an overextension is carried by the neck
+
+
+def _plan_reps(ex: str, rng: np.random.Generator, scenario: str) -> list[RepPlan]:
+    twist = ex == "seated-twist"
+    sides: tuple[str | None, ...] = ("right",) * 3 + ("left",) * 3 if twist else (None,) * 3
+    reps: list[RepPlan] = []
     for side in sides:
         sign = -1.0 if side == "left" else 1.0
         target = 10.0 if ex != "knees-to-chest" else 30.0
@@ -218,7 +236,7 @@ def build_script(ex: str, scenario: str, rng: np.random.Generator) -> tuple[Scri
             else {"lean": 86 + offset, "thigh_l": -85, "thigh_r": -85}
         )
         d = _dur(lying["lean"] - rest.lean, rng.uniform(20, 28))
-        sc.move(t, d, **lying)
+        sc.move(t, d, lying)
         t += d + rng.uniform(2.0, 3.0)
     if scenario == "still":
         plan["duration"] = t + rng.uniform(50, 80)
@@ -229,7 +247,7 @@ def build_script(ex: str, scenario: str, rng: np.random.Generator) -> tuple[Scri
     for i, rep in enumerate(reps):
         if ex == "seated-twist" and i == 3:  # switch legs for the other side, gently
             d = 4.0
-            sc.move(t, d, **_legs_for_twist("left"))
+            sc.move(t, d, _legs_for_twist("left"))
             home = dict(sc.val)
             t += d + rng.uniform(2.0, 3.0)
         goal, (drv, drv_name) = rep["goal"], rep["driver"]
@@ -250,12 +268,12 @@ def build_script(ex: str, scenario: str, rng: np.random.Generator) -> tuple[Scri
                 if k != drv and abs(amp[k]) < 12:  # a small follower moves with the driver
                     durs[k] = durs[drv]
             for k, v in goal.items():
-                sc.move(t0, durs[drv if k in legs else k], fast=True, **{k: v})
+                sc.move(t0, durs[drv if k in legs else k], {k: v}, fast=True)
             dur_in = max(durs.values())
         elif fault == "neck_fast":
-            sc.move(t0, dur_in, **{k: v for k, v in goal.items() if k != "neck"})
+            sc.move(t0, dur_in, {k: v for k, v in goal.items() if k != "neck"})
             d_neck = 2 * abs(amp["neck"]) / rng.uniform(110, 140)
-            sc.move(t0 + 0.2 * dur_in, d_neck, fast=True, neck=goal["neck"])
+            sc.move(t0 + 0.2 * dur_in, d_neck, {"neck": goal["neck"]}, fast=True)
         elif fault == "jolt":
             jamp = float(np.sign(amp[drv]) * rng.uniform(12, 20))
             jd = rng.uniform(0.1, 0.2)
@@ -268,29 +286,29 @@ def build_script(ex: str, scenario: str, rng: np.random.Generator) -> tuple[Scri
                 ratio = {k: (v - home[k]) / amp[drv] for k, v in legs.items()}
                 for seg_t, seg_d, frac in ((t0, d1, (mid - home[drv]) / amp[drv]),):
                     sc.move(
-                        seg_t, seg_d, **{k: home[k] + r * frac * amp[drv] for k, r in ratio.items()}
+                        seg_t, seg_d, {k: home[k] + r * frac * amp[drv] for k, r in ratio.items()}
                     )
                 tj = t0 + d1 + pause
                 frac_j = (mid + jamp - home[drv]) / amp[drv]
-                sc.move(tj, jd, **{k: home[k] + r * frac_j * amp[drv] for k, r in ratio.items()})
-                sc.move(tj + jd + pause, d2, **legs)
+                sc.move(tj, jd, {k: home[k] + r * frac_j * amp[drv] for k, r in ratio.items()})
+                sc.move(tj + jd + pause, d2, legs)
             else:
-                sc.move(t0, d1, **{drv: mid})
+                sc.move(t0, d1, {drv: mid})
                 tj = t0 + d1 + pause
-                sc.move(tj, jd, **{drv: mid + jamp})
-                sc.move(tj + jd + pause, d2, **{drv: goal[drv]})
+                sc.move(tj, jd, {drv: mid + jamp})
+                sc.move(tj + jd + pause, d2, {drv: goal[drv]})
             dur_in = d1 + 2 * pause + jd + d2
-            sc.move(t0, dur_in, **rest_goal)
+            sc.move(t0, dur_in, rest_goal)
             plan["jolts"].append(
                 {"start_s": tj, "end_s": tj + jd, "angle": drv_name, "amp": abs(jamp)}
             )
         else:
-            sc.move(t0, dur_in, **goal)
+            sc.move(t0, dur_in, goal)
         t_hold = t0 + dur_in
         t_out = t_hold + rep["hold"]
         back = {k: home[k] for k in goal}
         dur_out = max(_dur(a, rng.uniform(22, 32)) for a in amp.values())
-        sc.move(t_out, dur_out, **back)
+        sc.move(t_out, dur_out, back)
         t_end = t_out + dur_out
         peak_name = "neck extension" if rep.get("over") == "neck" else drv_name
         peak_key = "neck" if rep.get("over") == "neck" else drv
@@ -350,8 +368,10 @@ def generate(
         for i in range(len(probe))
     ]
     cam = fit_camera(cam, poses, build, rng)
-    drawn: float | str = ["variable", "variable", 30.0, 25.0, 15.0][int(rng.integers(5))]
-    fps = drawn if fps is None else fps
+    rates: tuple[float | str, ...] = ("variable", "variable", 30.0, 25.0, 15.0)
+    drawn = rates[int(rng.integers(5))]
+    if fps is None:
+        fps = drawn
     times = frame_times(duration, fps, rng)
     frames = render(script, plan, build, cam, times, rng)
     reps = [

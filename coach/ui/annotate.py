@@ -40,7 +40,7 @@ def _writer(out_mp4: str | Path, fps: float, size: tuple[int, int]) -> cv2.Video
     out = Path(out_mp4)
     if not out.parent.is_dir():
         raise CoachError(f"{out.parent}: no such folder", "create it or choose another --out")
-    writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+    writer = cv2.VideoWriter(str(out), cv2.VideoWriter.fourcc(*"mp4v"), fps, size)
     if not writer.isOpened():
         raise CoachError(f"{out}: cannot write a video there", "check the folder is writable")
     return writer

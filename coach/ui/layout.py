@@ -76,11 +76,13 @@ def gauges_on_left(
 ) -> bool:
     """Put the gauge column on whichever side hides less of the person (right on a tie):
     by joints covered (the head most) where the joints are known, else by box overlap."""
-    if n == 0 or (person is None and not points):
+    if n == 0:
         return False
     sides = [gauge_boxes(n, w, h, top, bottom, s, left) for left in (False, True)]
     if points:
         cover = [covered(boxes, points) for boxes in sides]
-    else:
-        cover = [sum(overlap(b, person) for b in boxes) for boxes in sides]  # type: ignore[arg-type]
+    elif person is not None:
+        cover = [sum(overlap(b, person) for b in boxes) for boxes in sides]
+    else:  # nothing known about where the person is
+        return False
     return cover[1] < cover[0]

@@ -83,8 +83,8 @@ def _held(series: AngleSeries, exercise: Exercise, rep: dict[str, Any]) -> np.nd
         if rule.role != "target":
             continue
         key = series_key(rule, rep["side"])
-        v = series.smooth.get(key)
-        if v is None:
+        v = None if key is None else series.smooth.get(key)
+        if v is None:  # not measured, or a lead/trail angle of a rep with no known side
             continue
         if rule.mirror and rep["side"] == "left":
             v = -v

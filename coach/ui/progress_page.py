@@ -188,9 +188,9 @@ def progress_page(
 ) -> str:
     """The page as one HTML string; `over_limit` is the history command's one rule for it."""
     if over_limit is None:
-        from coach.core.limits import over_limit as rule
+        from coach.core.limits import over_limit as default_over_limit
 
-        over_limit = rule
+        over_limit = default_over_limit
     created = created or datetime.now().astimezone()
     days = by_day(sessions)
     over = {d: over_limit(ss, limits) for d, ss in days.items()}
