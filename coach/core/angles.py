@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from coach.core.exercises import AngleRule, Exercise
-from coach.core.geometry import UP, joint_angle, rotation, signed_sagittal
+from coach.core.geometry import UP, horizontal_yaw, joint_angle, rotation, signed_sagittal
 from coach.core.landmarks import PoseFrame
 
 OTHER = {"left": "right", "right": "left"}
@@ -90,6 +90,27 @@ def _one_reading(
     if len(p) == 2:
         return signed_sagittal(UP, p[1] - p[0], lateral)
     return signed_sagittal(p[1] - p[0], p[3] - p[2], lateral)
+
+
+def upper_line_yaw(frame: PoseFrame, rule: AngleRule, lead: str | None = None) -> float:
+    """Heading of a rotation's upper line (the shoulders) in the camera's frame, degrees.
+
+    The second reading of a twist's jolts (scoring.confirm_jolts): the judged rotation
+    subtracts the hip line, whose landmarks sit closer together and carry as much depth noise,
+    so its jolt reading is mostly hip jitter; the shoulders' own heading is not, but turns
+    with the camera too. NaN when not a rotation or not seen.
+    """
+    if rule.kind != "rotation" or frame.world is None:
+        return math.nan
+    near = near_side(frame)
+    names = [resolve(p, near, lead) for p in rule.points[:2]]
+    pts = [frame.point(n, min_visibility=rule.min_visibility) for n in names if n is not None]
+    if len(pts) < 2 or pts[0] is None or pts[1] is None:
+        return math.nan
+    line = pts[1] - pts[0]
+    if not math.hypot(float(line[0]), float(line[2])) > 1e-9:
+        return math.nan
+    return horizontal_yaw(line)
 
 
 def uses_lead(rule: AngleRule) -> bool:

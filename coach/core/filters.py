@@ -302,3 +302,23 @@ def _crossing_near(ts: np.ndarray, y: np.ndarray, level: float, tc: float) -> fl
         return math.nan
     i = int(idx[np.argmin(np.abs(ts[idx] - tc))])
     return float(ts[i] + (level - y[i]) / (y[i + 1] - y[i]) * (ts[i + 1] - ts[i]))
+
+
+def unwrap_deg(x: np.ndarray) -> np.ndarray:
+    """Headings in degrees made continuous across the +-180 seam within each seen run."""
+    out = x.astype(float).copy()
+    for a, b in true_runs(np.isfinite(x)):
+        out[a:b] = np.degrees(np.unwrap(np.radians(x[a:b])))
+    return out
+
+
+def nearby_max(t: np.ndarray, x: np.ndarray, half_s: float) -> np.ndarray:
+    """The largest finite value of x within +-half_s of each sample (NaN where none)."""
+    lo = np.searchsorted(t, t - half_s, side="left")
+    hi = np.searchsorted(t, t + half_s, side="right")
+    out = np.full(len(x), np.nan)
+    for i, (a, b) in enumerate(zip(lo, hi, strict=True)):
+        window = x[a:b]
+        if np.isfinite(window).any():
+            out[i] = np.nanmax(window)
+    return out

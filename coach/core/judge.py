@@ -86,6 +86,11 @@ class JudgeSettings:
     # ~0.04 s of sampling blur at 15 fps; a straight 0.15 s ramp in 0.12-0.15 s. A fast move
     # of the same size over 0.3 s rises in 0.16 s or more: too_fast judges it, not jerky.
     jolt_rise_max_s: float = 0.16
+    # A rotation whose judged angle is too noisy for `jolt_dps2` alone (the twist: the hip
+    # line's depth jitter) may also flag a jolt its upper line's own heading shows at the same
+    # moment, both past this line, once the angle has left its start band
+    # (scoring.confirm_jolts). 0 = no second reading.
+    confirmed_jolt_dps2: float = 0.0
     jerky_off_s: float = 0.4
     jerky_clear_ratio: float = 0.5
     short_cue_after_s: float = 2.5
