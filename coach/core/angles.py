@@ -92,22 +92,30 @@ def _one_reading(
     return signed_sagittal(p[1] - p[0], p[3] - p[2], lateral)
 
 
-def upper_line_yaw(frame: PoseFrame, rule: AngleRule, lead: str | None = None) -> float:
-    """Heading of a rotation's upper line (the shoulders) in the camera's frame, degrees.
+def rotation_line_yaws(
+    frame: PoseFrame, rule: AngleRule, lead: str | None = None
+) -> tuple[float, float]:
+    """Headings (degrees, in the camera's frame) of a rotation's upper and lower lines: the
+    judged rotation is their difference. NaN where not a rotation or not seen.
 
-    The second reading of a twist's jolts (scoring.confirm_jolts): the judged rotation
-    subtracts the hip line, whose landmarks sit closer together and carry as much depth noise,
-    so its jolt reading is mostly hip jitter; the shoulders' own heading is not, but turns
-    with the camera too. NaN when not a rotation or not seen.
+    Why apart: the twist's jolts are read on the shoulders against a steadied hip line
+    (scoring.steady_rotation), as the hip landmarks sit close together and their depth
+    jitter swamps a jolt's reading of the difference.
     """
     if rule.kind != "rotation" or frame.world is None:
-        return math.nan
+        return math.nan, math.nan
     near = near_side(frame)
-    names = [resolve(p, near, lead) for p in rule.points[:2]]
+    names = [resolve(p, near, lead) for p in rule.points]
+    if any(n is None for n in names):
+        return math.nan, math.nan
     pts = [frame.point(n, min_visibility=rule.min_visibility) for n in names if n is not None]
-    if len(pts) < 2 or pts[0] is None or pts[1] is None:
+    return _yaw(pts[0], pts[1]), _yaw(pts[2], pts[3])
+
+
+def _yaw(a: np.ndarray | None, b: np.ndarray | None) -> float:
+    if a is None or b is None:
         return math.nan
-    line = pts[1] - pts[0]
+    line = b - a
     if not math.hypot(float(line[0]), float(line[2])) > 1e-9:
         return math.nan
     return horizontal_yaw(line)
