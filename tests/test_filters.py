@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from coach.core.filters import OneEuro, derivative, step_rise_s, zero_phase
+from coach.core.filters import OneEuro, derivative, step_shape, zero_phase
 
 
 def _ramp_signal(fs: float, noise_deg: float, seed: int = 0):
@@ -73,6 +73,10 @@ def test_one_euro_restarts_after_a_gap_instead_of_reading_a_jump_as_speed():
 
 
 # ----- how abrupt a step is -------------------------------------------------------------------
+def rise_s(t: np.ndarray, x: np.ndarray, tc: float) -> float:
+    return step_shape(t, x, tc)[0]
+
+
 def ramp(fps: float, at: float, dur: float, size: float, drift_dps: float = 0.0):
     t = np.arange(0.0, 30.0, 1.0 / fps)
     x = np.interp(t, [0.0, at, at + dur, 30.0], [50.0, 50.0, 50.0 + size, 50.0 + size])
@@ -85,18 +89,26 @@ def test_a_step_rises_in_its_own_time_at_any_frame_rate(fps: float, offset: floa
     """A straight ramp rises from 10% to 90% in 0.8 of its length: 0.08 s for a 0.1 s jolt,
     0.24 s for a 0.3 s move; at 15 fps the frames blur it by less than one interval."""
     at = 20.0 + offset
-    quick = step_rise_s(*ramp(fps, at, 0.1, 16.0), at + 0.05)
-    slow = step_rise_s(*ramp(fps, at, 0.3, 16.0), at + 0.15)
+    quick = rise_s(*ramp(fps, at, 0.1, 16.0), at + 0.05)
+    slow = rise_s(*ramp(fps, at, 0.3, 16.0), at + 0.15)
     assert 0.07 <= quick <= 0.08 + 1.0 / fps
     assert 0.22 <= slow <= 0.26
     # the same jolt on top of a slow move in (25 deg/s) reads alike
-    moving = step_rise_s(*ramp(fps, at, 0.1, 16.0, drift_dps=25.0), at + 0.05)
+    moving = rise_s(*ramp(fps, at, 0.1, 16.0, drift_dps=25.0), at + 0.05)
     assert abs(moving - quick) <= 0.03
+
+
+def test_a_step_reads_its_own_size_on_top_of_a_slow_move() -> None:
+    """The size is the step's, not the move's it rides on (a 16 deg jolt during a 25 deg/s
+    turn reads 16, not 16 plus the turn's 0.3 s either side)."""
+    for drift in (0.0, 25.0):
+        size = step_shape(*ramp(30.0, 20.0, 0.1, -16.0, drift_dps=drift), 20.05)[1]
+        assert abs(size + 16.0) <= 1.0, (drift, size)
 
 
 def test_no_step_reads_nan() -> None:
     """Out and back (a bump) is no step, nor is a step under 6 deg."""
     t = np.arange(0.0, 30.0, 1.0 / 30.0)
     bump = np.interp(t, [0, 20.0, 20.1, 20.2, 30], [50, 50, 66, 50, 50])
-    assert math.isnan(step_rise_s(t, bump, 20.1))
-    assert math.isnan(step_rise_s(*ramp(30.0, 20.0, 0.1, 5.0), 20.05))
+    assert math.isnan(rise_s(t, bump, 20.1))
+    assert math.isnan(rise_s(*ramp(30.0, 20.0, 0.1, 5.0), 20.05))

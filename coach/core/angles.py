@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from coach.core.exercises import AngleRule, Exercise
-from coach.core.geometry import UP, joint_angle, rotation, signed_sagittal
+from coach.core.geometry import UP, horizontal_yaw, joint_angle, rotation, signed_sagittal
 from coach.core.landmarks import PoseFrame
 
 OTHER = {"left": "right", "right": "left"}
@@ -90,6 +90,35 @@ def _one_reading(
     if len(p) == 2:
         return signed_sagittal(UP, p[1] - p[0], lateral)
     return signed_sagittal(p[1] - p[0], p[3] - p[2], lateral)
+
+
+def rotation_line_yaws(
+    frame: PoseFrame, rule: AngleRule, lead: str | None = None
+) -> tuple[float, float]:
+    """Headings (degrees, in the camera's frame) of a rotation's upper and lower lines: the
+    judged rotation is their difference. NaN where not a rotation or not seen.
+
+    Why apart: the twist's jolts are read on the shoulders against a steadied hip line
+    (scoring.steady_rotation), as the hip landmarks sit close together and their depth
+    jitter swamps a jolt's reading of the difference.
+    """
+    if rule.kind != "rotation" or frame.world is None:
+        return math.nan, math.nan
+    near = near_side(frame)
+    names = [resolve(p, near, lead) for p in rule.points]
+    if any(n is None for n in names):
+        return math.nan, math.nan
+    pts = [frame.point(n, min_visibility=rule.min_visibility) for n in names if n is not None]
+    return _yaw(pts[0], pts[1]), _yaw(pts[2], pts[3])
+
+
+def _yaw(a: np.ndarray | None, b: np.ndarray | None) -> float:
+    if a is None or b is None:
+        return math.nan
+    line = b - a
+    if not math.hypot(float(line[0]), float(line[2])) > 1e-9:
+        return math.nan
+    return horizontal_yaw(line)
 
 
 def uses_lead(rule: AngleRule) -> bool:

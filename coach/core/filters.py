@@ -257,10 +257,12 @@ STEP_FAR_S = 0.45  # how far out the levels before and after it may be read
 STEP_LEVEL_SAMPLES = 3  # the level each side: the median of this many samples nearest the step
 
 
-def step_rise_s(t: np.ndarray, x: np.ndarray, tc: float, min_step_deg: float = 6.0) -> float:
-    """How long the step of x around `tc` takes to rise from 10% to 90% of its size, or NaN
-    where there is no step of at least `min_step_deg` (a bump out and back, or too few seen
-    samples).
+def step_shape(
+    t: np.ndarray, x: np.ndarray, tc: float, min_step_deg: float = 6.0
+) -> tuple[float, float]:
+    """How long the step of x around `tc` takes to rise from 10% to 90% of its size, and its
+    size (degrees, signed); both NaN where there is no step of at least `min_step_deg` (a
+    bump out and back, or too few seen samples).
 
     Why: a jolt and a fast move both make a spike of speed; what tells them apart is how
     abrupt the step is. A 12-20 deg jolt within 0.1-0.2 s rises in about half that time, a
@@ -273,17 +275,18 @@ def step_rise_s(t: np.ndarray, x: np.ndarray, tc: float, min_step_deg: float = 6
     ts, xs = t[ok], x[ok]
     before, after = ts <= tc - STEP_NEAR_S, ts >= tc + STEP_NEAR_S
     if before.sum() < 2 or after.sum() < 2:
-        return math.nan
+        return math.nan, math.nan
     drift = _common_drift(ts[before], xs[before], ts[after], xs[after])
     xs = xs - drift * (ts - tc)
     low = float(np.median(xs[before][-STEP_LEVEL_SAMPLES:]))
     size = float(np.median(xs[after][:STEP_LEVEL_SAMPLES])) - low
     if abs(size) < min_step_deg:
-        return math.nan
+        return math.nan, math.nan
     risen = (xs - low) / size
     t10 = _crossing_near(ts, risen, 0.1, tc)
     t90 = _crossing_near(ts, risen, 0.9, tc)
-    return t90 - t10 if math.isfinite(t10) and math.isfinite(t90) else math.nan
+    rise = t90 - t10 if math.isfinite(t10) and math.isfinite(t90) else math.nan
+    return rise, size
 
 
 def _common_drift(tb: np.ndarray, xb: np.ndarray, ta: np.ndarray, xa: np.ndarray) -> float:
@@ -302,3 +305,30 @@ def _crossing_near(ts: np.ndarray, y: np.ndarray, level: float, tc: float) -> fl
         return math.nan
     i = int(idx[np.argmin(np.abs(ts[idx] - tc))])
     return float(ts[i] + (level - y[i]) / (y[i + 1] - y[i]) * (ts[i + 1] - ts[i]))
+
+
+def unwrap_deg(x: np.ndarray) -> np.ndarray:
+    """Headings in degrees made continuous across the +-180 seam within each seen run."""
+    out = x.astype(float).copy()
+    for a, b in true_runs(np.isfinite(x)):
+        out[a:b] = np.degrees(np.unwrap(np.radians(x[a:b])))
+    return out
+
+
+def running_median(
+    t: np.ndarray, x: np.ndarray, half_s: float, segs: list[tuple[int, int]]
+) -> np.ndarray:
+    """The median of x within +-half_s of each sample, within each segment (NaN outside).
+
+    Why a median, not a low-pass: it drops jitter but keeps a step where it is (a cut, a
+    crossfade, the whole body turning at once), so a line steadied so still moves with the
+    picture."""
+    out = np.full(len(x), np.nan)
+    for a, b in segs:
+        ts, xs = t[a:b], x[a:b]
+        if not np.isfinite(xs).all():
+            continue
+        lo = np.searchsorted(ts, ts - half_s, side="left")
+        hi = np.searchsorted(ts, ts + half_s, side="right")
+        out[a:b] = [np.median(xs[i:j]) for i, j in zip(lo, hi, strict=True)]
+    return out

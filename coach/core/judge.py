@@ -86,6 +86,15 @@ class JudgeSettings:
     # ~0.04 s of sampling blur at 15 fps; a straight 0.15 s ramp in 0.12-0.15 s. A fast move
     # of the same size over 0.3 s rises in 0.16 s or more: too_fast judges it, not jerky.
     jolt_rise_max_s: float = 0.16
+    # ... and, where set, no bigger than this (degrees; 0 = any size): a quicker, larger
+    # step is a fast move, too_fast's. Set where the jolt line sits close to what a fast
+    # move into the stretch reads (the twist: 30-45 deg within 0.2-0.3 s reads like a jolt).
+    jolt_step_max_deg: float = 0.0
+    # A target rotation whose lower line jitters more than the jolts it must see (the twist:
+    # the hips' depth noise) has its jolts read on its upper line against the running
+    # median of its lower line over this window, seconds (scoring.steady_rotation). 0 = on
+    # the angle itself.
+    steady_lower_line_s: float = 0.0
     jerky_off_s: float = 0.4
     jerky_clear_ratio: float = 0.5
     short_cue_after_s: float = 2.5

@@ -12,14 +12,22 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from coach.core.angles import angle_keys, frame_angles, rule_name
+from coach.core.angles import (
+    angle_keys,
+    frame_angles,
+    key_side,
+    rotation_line_yaws,
+    rule_name,
+)
 from coach.core.exercises import Exercise
 from coach.core.filters import (
     derivative,
     median3,
+    running_median,
     segments,
-    step_rise_s,
+    step_shape,
     true_runs,
+    unwrap_deg,
     window_slope,
     zero_phase,
     zero_phase_rates,
@@ -50,6 +58,9 @@ class AngleSeries:
     has_pose: np.ndarray
     settle: dict[str, np.ndarray] | None = None
     spike_speed: dict[str, np.ndarray] | None = None  # speed over SPIKE_SPAN_S, for jolts
+    # What each jolt was read on, where its step is read too: the angle after median3, or a
+    # rotation steadied (steady_rotation). Missing: the angle's own.
+    jolt_basis: dict[str, np.ndarray] | None = None
 
 
 def angle_series(frames: list[PoseFrame], exercise: Exercise) -> AngleSeries:
@@ -61,7 +72,43 @@ def angle_series(frames: list[PoseFrame], exercise: Exercise) -> AngleSeries:
             raw[k][i] = value
     has_pose = np.array([f.has_pose for f in frames], dtype=bool)
     cuts = np.array([f.cut for f in frames], dtype=bool)
-    return smooth_series(t, raw, has_pose, cuts)
+    basis = {}
+    half_s = exercise.judge.steady_lower_line_s / 2
+    for rule in exercise.angles:
+        if half_s <= 0 or rule.kind != "rotation" or rule.role != "target":
+            continue
+        for k in keys:
+            if rule_name(k) == rule.name:
+                lines = np.array([rotation_line_yaws(f, rule, key_side(k)) for f in frames])
+                basis[k] = steady_rotation(t, raw[k], lines[:, 0], lines[:, 1], cuts, half_s)
+    return smooth_series(t, raw, has_pose, cuts, basis)
+
+
+def steady_rotation(
+    t: np.ndarray,
+    angle: np.ndarray,
+    upper: np.ndarray,
+    lower: np.ndarray,
+    cuts: np.ndarray | None,
+    half_s: float,
+) -> np.ndarray:
+    """A rotation `angle` read again as its upper line's heading against the running median
+    (+-half_s) of its lower line's, degrees, where and in the stretches the angle is seen
+    (its level may differ from the angle's by whole turns, its rates do not).
+
+    Why: the twist's judged angle (shoulder line against hip line) reads calm twists as
+    jolts of up to ~1900 deg/s^2, mostly the hip line's depth jitter (the hips sit closer
+    together than the shoulders), so a 12-20 deg jolt (500-1200) drowned in it. Seated, the
+    hips barely turn during a twist: against their running median the jitter is gone, while
+    a step of the whole picture (a crossfade, the camera, the whole body turning) stays in
+    both lines and cancels, as in the judged angle; a low-pass of the hips would leave such
+    a step in the shoulders alone.
+    """
+    clean = median3(angle)
+    seen = np.isfinite(clean)
+    upper = median3(unwrap_deg(np.where(seen, upper, math.nan)))
+    lower = median3(unwrap_deg(np.where(seen, lower, math.nan)))
+    return upper - running_median(t, lower, half_s, segments(t, clean, cuts))
 
 
 def smooth_series(
@@ -69,8 +116,11 @@ def smooth_series(
     raw: dict[str, np.ndarray],
     has_pose: np.ndarray | None = None,
     cuts: np.ndarray | None = None,
+    jolt_basis: dict[str, np.ndarray] | None = None,
 ) -> AngleSeries:
-    """Raw angle series (NaN = unseen) -> smoothed values, speeds, jolts and stillness."""
+    """Raw angle series (NaN = unseen) -> smoothed values, speeds, jolts and stillness.
+
+    Jolts are read on `jolt_basis[k]` where given (a steadied rotation), else on the angle."""
     smooth: dict[str, np.ndarray] = {}
     speed: dict[str, np.ndarray] = {}
     accel: dict[str, np.ndarray] = {}
@@ -78,6 +128,7 @@ def smooth_series(
     spike_speed: dict[str, np.ndarray] = {}
     if cuts is None:
         cuts = np.zeros(len(t), dtype=bool)
+    basis: dict[str, np.ndarray] = {}
     for k, series in raw.items():
         clean = median3(series)  # one-frame glitches out, before they can look like motion
         segs = segments(t, clean, cuts)  # cuts and gaps: rates are not taken across them
@@ -88,12 +139,13 @@ def smooth_series(
         speed[k] = np.where(faster, quick_speed, speed[k])
         # A jolt lasts about a tenth of a second: its acceleration needs a wider band, and
         # rates read on a fixed grid, so it reads the same at 15 fps as at 30.
-        _, accel[k] = zero_phase_rates(t, clean, JOLT_CUTOFF_HZ, segs)
+        basis[k] = clean if jolt_basis is None or k not in jolt_basis else jolt_basis[k]
+        _, accel[k] = zero_phase_rates(t, basis[k], JOLT_CUTOFF_HZ, segs)
         spike_speed[k] = span_speed(t, series, segs)  # a confirmed jolt: every frame counts
         settle[k] = window_slope(t, smooth[k], SETTLE_HALF_WINDOW_S, segs)
     if has_pose is None:
         has_pose = np.ones(len(t), dtype=bool)
-    return AngleSeries(t, raw, smooth, speed, accel, has_pose, settle, spike_speed)
+    return AngleSeries(t, raw, smooth, speed, accel, has_pose, settle, spike_speed, basis)
 
 
 def span_speed(
@@ -115,24 +167,31 @@ def span_speed(
 
 
 def without_slow_steps(
-    series: AngleSeries, jolt_dps2: float, clear_ratio: float, rise_max_s: float
+    series: AngleSeries,
+    jolt_dps2: float,
+    clear_ratio: float,
+    rise_max_s: float,
+    step_max_deg: float = 0.0,
 ) -> AngleSeries:
     """The series with each spike of the jolt reading that is a fast move, not a jolt, taken
-    out: where its step rises from 10% to 90% slower than `rise_max_s` (see
-    filters.step_rise_s). A spike with no step (out and back) stays a jolt."""
+    out: where its step rises from 10% to 90% slower than `rise_max_s`, or is bigger than
+    `step_max_deg` (0 = any size; see filters.step_shape), read on what the jolt was read
+    on. A spike with no step (out and back) stays a jolt."""
     accel = {}
     for k, jolt in series.accel.items():
         a = np.nan_to_num(np.abs(jolt))
         kept = jolt.copy()
-        clean: np.ndarray | None = None
+        basis = (series.jolt_basis or {}).get(k)
         for lo, hi in true_runs(a > clear_ratio * jolt_dps2):
             if not (a[lo:hi] > jolt_dps2).any():
                 continue
-            if clean is None:
-                clean = median3(series.raw[k])
+            if basis is None:
+                basis = median3(series.raw[k])
             peak = lo + int(np.argmax(a[lo:hi]))
-            rise = step_rise_s(series.t, clean, float(series.t[peak]))
-            if math.isfinite(rise) and rise > rise_max_s:
+            rise, size = step_shape(series.t, basis, float(series.t[peak]))
+            if (math.isfinite(rise) and rise > rise_max_s) or (
+                step_max_deg > 0 and abs(size) > step_max_deg
+            ):
                 kept[lo:hi] = 0.0
         accel[k] = kept
     return replace(series, accel=accel)
@@ -216,7 +275,9 @@ def score_series(
     # A spike of speed is judged against the speed limit at its own speed, jolt or fast move;
     # only an abrupt step is also jerky.
     speeds = with_jolt_speeds(series, j.jolt_dps2, j.jerky_clear_ratio, targets)
-    series = without_slow_steps(series, j.jolt_dps2, j.jerky_clear_ratio, j.jolt_rise_max_s)
+    series = without_slow_steps(
+        series, j.jolt_dps2, j.jerky_clear_ratio, j.jolt_rise_max_s, j.jolt_step_max_deg
+    )
     for i, (sample, has_pose) in enumerate(samples(series, speeds)):
         result = session.step_sample(sample, has_pose=has_pose)
         if on_step is not None:
