@@ -204,6 +204,34 @@ def test_an_arch_held_past_the_limit_and_back_onto_the_roller_is_its_own_rep() -
     assert events(report, "overextension")
 
 
+# Over a ball the trunk lies near flat (90 deg) and a normal arch adds the AAOS 25-30 deg of
+# thoracolumbar extension: up to ~118 deg is the held arch. On a roller the trunk rests lower
+# (~70) and arches to ~108. Past that is "far enough", short of the limits (125, 115). Moving
+# up from inside the band, the judge believes the band left only 3 deg past its edge.
+ARCH_TOP_DEG = {"ball-back-extension": (90.0, 118.0), "foam-roller-extension": (70.0, 108.0)}
+BAND_HYSTERESIS_DEG = 3.0
+
+
+@pytest.mark.parametrize("ex_id", sorted(ARCH_TOP_DEG))
+@pytest.mark.parametrize("delta, held", [(-2.0, True), (BAND_HYSTERESIS_DEG + 1.0, False)])
+def test_an_arch_just_inside_the_normal_range_is_held_and_just_past_it_is_not(
+    ex_id: str, delta: float, held: bool
+) -> None:
+    ex = load_exercise(ex_id)
+    rest, top = ARCH_TOP_DEG[ex_id]
+    arch = top + delta
+    t, trunk = script(
+        (0, 10), (3, 10), (6, rest), (10, rest), (12, arch), (24, arch), (26, rest),
+        (30, rest), (33, 10), (36, 10),
+    )  # fmt: skip
+    report = judge(ex, t, trunk_recline=trunk, neck_extension=10.0, hip_opening=150.0)
+    reps = report["reps"]
+    assert len(reps) == 1  # a rep either way, ended back on the ball or roller
+    assert (reps[0]["hold_s"] >= 11.0) is held
+    assert reps[0]["ok"] is held
+    assert events(report, "overextension") == []  # short of the limit either way
+
+
 def test_easing_back_into_the_band_from_past_the_limit_is_the_hold_going_on() -> None:
     """On a chair there is no rest part-way: past the limit and back into the band, the
     person is still holding the stretch; one rep, its hold both sides of the excursion."""
