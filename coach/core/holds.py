@@ -1,18 +1,24 @@
 """Holds within one attempt: the still stretches of time in the target pose (plateaus).
 
-A hold is the time the person stays in the target pose and holds it still. Within one
-attempt there may be several plateaus: a rest part-way in (lying back onto the roller before
-arching over it), the hold itself, a stir in the middle of it. Which of them count is decided
-here, once, from the plateaus' levels. Pure: times and progress values only.
+A hold is the time the person stays in the target pose and holds it still, from where the
+move in ended to where the move out began (core/moves.py: not the slow ends of smooth eases,
+which a stillness test lets in). Within one attempt there may be several plateaus: a rest
+part-way in (lying back onto the roller before arching over it), the hold itself, a stir in
+the middle of it. Which of them count is decided here, once, from the plateaus' levels. Pure:
+times and angles only.
 """
 
 from __future__ import annotations
 
+import math
+from collections import deque
 from dataclasses import dataclass, field
 
 from coach.core.moments import _Plateau
+from coach.core.moves import MOVE_TRIM_MAX_S, Moment, hold_edge
 
 MIN_PLATEAU_S = 0.5  # still for less than this is a pause in a movement, not a hold
+TRACE_S = 8.0  # how far before an attempt the move into its hold is looked for
 
 
 @dataclass
@@ -21,11 +27,42 @@ class Holds:
 
     gap_s: float  # a hold survives a stir this short
     edge_deg: float  # a hold's ends: within this of the hold's median level
+    fit_moves: bool = False  # trim the slow ends of the moves in and out (core/moves.py)
     closed: list[_Plateau] = field(default_factory=list)
     open: _Plateau | None = None
+    trace: deque[Moment] = field(default_factory=deque)
+    since: float | None = None  # the attempt under way began here
+    arrivals: dict[float, float | None] = field(default_factory=dict)  # by plateau start
 
-    def reset(self) -> None:
-        self.closed, self.open = [], None
+    def see(self, t: float, angles: dict[str, float]) -> None:
+        """Every seen moment's judged angles, from TRACE_S before the attempt under
+        way (or the last TRACE_S between attempts): the moves into and out of its holds."""
+        self.trace.append((t, angles))
+        keep = (t if self.since is None else self.since) - TRACE_S
+        while self.trace and self.trace[0][0] < keep:
+            self.trace.popleft()
+
+    def reset(self, since: float | None = None) -> None:
+        """A new attempt began at `since` (None: between attempts)."""
+        self.closed, self.open, self.since = [], None, since
+        self.arrivals = {}
+
+    def arrival(self, plateau: _Plateau, final: bool = True) -> float | None:
+        """When the move into this plateau ended (see hold_edge): worked out once the trace
+        runs MOVE_TRIM_MAX_S past its start, then kept; before that, only if `final`."""
+        if not self.fit_moves:
+            return None
+        if plateau.start in self.arrivals:
+            return self.arrivals[plateau.start]
+        complete = bool(self.trace) and self.trace[-1][0] >= plateau.start + MOVE_TRIM_MAX_S
+        if not (complete or final):
+            return None
+        before = [pl.end for pl in self.all if pl.end < plateau.start]
+        bound = max(before, default=-math.inf)
+        out = hold_edge(list(self.trace), plateau.start, plateau.end, True, bound)
+        if complete:
+            self.arrivals[plateau.start] = out
+        return out
 
     def track(self, t: float, p: float, holding: bool, calm: bool = True) -> str | None:
         """Open, extend or close the plateau; says "opened" or "closed" when that happens.
@@ -61,8 +98,12 @@ class Holds:
         return [pl for pl in plateaus if pl.end - pl.start >= MIN_PLATEAU_S]
 
     def current_s(self) -> float | None:
-        """Seconds held so far in the hold under way, or None when not holding."""
-        return None if self.open is None else self.open.end - self.open.start
+        """Seconds held so far in the hold under way, or None when not holding: from the end
+        of the move in, once that is known (a second into the hold)."""
+        if self.open is None:
+            return None
+        arrived = self.arrival(self.open, final=False)
+        return max(0.0, self.open.end - max(self.open.start, arrived or self.open.start))
 
     def held_s(self, tol: float) -> float:
         """Time held on the plateaus within `tol` of the highest one: a stir (or a jolt) in
@@ -71,7 +112,20 @@ class Holds:
         if not plateaus:
             return 0.0
         top = max(pl.level for pl in plateaus)
-        return sum(pl.held_s(self.edge_deg) for pl in plateaus if pl.level >= top - tol)
+        near = sorted((pl for pl in plateaus if pl.level >= top - tol), key=lambda pl: pl.start)
+        spans = [pl.held_span(self.edge_deg) for pl in near]
+        if self.fit_moves:
+            arrived = self.arrival(near[0])
+            last = near[-1]
+            after = [pl.start for pl in plateaus if pl.start > last.end]
+            left = hold_edge(
+                list(self.trace), last.start, last.end, False, min(after, default=math.inf)
+            )
+            if arrived is not None:
+                spans[0] = (max(spans[0][0], arrived), spans[0][1])
+            if left is not None:
+                spans[-1] = (spans[-1][0], min(spans[-1][1], left))
+        return sum(max(0.0, b - a) for a, b in spans)
 
     def settled_start(self, start: float, enter_deg: float) -> float:
         """Where the attempt really began: after the last settle well below its hold (the

@@ -108,10 +108,14 @@ class _Plateau:
         return self
 
     def held_s(self, tol: float) -> float:
-        """Duration, less the ends of the moves in and out that the stillness test let in:
+        a, b = self.held_span(tol)
+        return b - a
+
+    def held_span(self, tol: float) -> tuple[float, float]:
+        """From and to, less the ends of the moves in and out that the stillness test let in:
         the held part is where the angle sits within `tol` of the plateau's median."""
         if len(self.samples) < 3:
-            return self.end - self.start
+            return self.start, self.end
         values = np.array([p for _, p in self.samples])
         level = float(np.median(values))
         # The held angle wanders by its own noise and sway: only what lies beyond that spread
@@ -119,4 +123,4 @@ class _Plateau:
         spread = 2.5 * 1.4826 * float(np.median(np.abs(values - level)))
         tol = max(tol, spread)
         inside = [t for t, p in self.samples if abs(p - level) <= tol]
-        return (inside[-1] - inside[0]) if inside else 0.0
+        return (inside[0], inside[-1]) if inside else (self.start, self.start)

@@ -64,7 +64,7 @@ class Session:
         self._still_top = math.nan
         self._still_since: float | None = None
         self._fall_since: float | None = None
-        self._holds = Holds(self.judge.hold_gap_s, self.judge.plateau_edge_deg)
+        self._holds = Holds(self.judge.hold_gap_s, self.judge.plateau_edge_deg, fit_moves=True)
         self._short_since: float | None = None
         self._rest_since: float | None = None
         self._last_hold_cue_remaining: float | None = None
@@ -122,6 +122,14 @@ class Session:
         if not math.isfinite(raw_driver):
             return math.nan, side
         return self._dir * mirrored(self.driver, raw_driver, side), side
+
+    def _judged(self, sample: Sample, side: str | None) -> dict[str, float]:
+        """The angles a hold waits for (as `_stir`)."""
+        return {
+            rule.name: self.value(sample, rule, side)
+            for rule in self.exercise.angles
+            if rule.role == "target" or rule.check_limit
+        }
 
     def _stir(self, sample: Sample, side: str | None) -> float:
         """How fast the body still moves, as the largest share of its settle speed any judged
@@ -239,6 +247,7 @@ class Session:
         self, sample: Sample, t: float, dt: float, p: float, side: str | None, out: StepResult
     ) -> None:
         j = self.judge
+        self._holds.see(t, self._judged(sample, side))
         if self.current is None:
             if not math.isfinite(self._trough) or p < self._trough:
                 self._trough = p
@@ -383,7 +392,7 @@ class Session:
         self._peak = p
         self._still_top, self._still_since = math.nan, None
         self._fall_since = None
-        self._holds.reset()
+        self._holds.reset(t)
         self._short_since = t
         self._last_hold_cue_remaining = None
         self.phase = Phase.MOVING_IN

@@ -135,6 +135,7 @@ class Script:
     plans: list[RepPlan]
     gaps: list[tuple[float, float]]
     injected: list[dict[str, Any]]
+    held: list[tuple[float, float]] = field(default_factory=list)  # the scripted holds
 
     def side_sign(self, t: np.ndarray) -> np.ndarray:
         i = np.clip(np.searchsorted(np.asarray(self.side_times), t, side="right") - 1, 0, None)
@@ -195,6 +196,7 @@ class _Builder:
         self.side_values: list[int] = [1]
         self.plans: list[RepPlan] = []
         self.gaps: list[tuple[float, float]] = []
+        self.held: list[tuple[float, float]] = []
         self.injected: list[dict[str, Any]] = []
 
     def u(self, a: float, b: float) -> float:
@@ -214,6 +216,7 @@ class _Builder:
     def hold_for(self, dt_total: float, value: float) -> None:
         """Hold with a gentle breathing sway that keeps well inside the band."""
         t_end = self.driver.end + dt_total
+        self.held.append((self.driver.end, t_end))
         while self.driver.end < t_end - 0.05:
             dt = min(self.u(1.5, 3.0), t_end - self.driver.end)
             if dt < 0.6:
@@ -369,5 +372,6 @@ def build_script(ex: Exercise, sc: Scenario, rng: np.random.Generator) -> Script
         duration_s=b.driver.end,
         plans=b.plans,
         gaps=b.gaps,
+        held=b.held,
         injected=b.injected,
     )

@@ -2,8 +2,10 @@
 
 Why: computed from the noise-free script on a 1 kHz grid, never from the landmarks, so tests
 measure the judge against what the person did. A rep runs from leaving the driver's start band
-to returning to it; hold_s is the time every target angle is inside its target band; an event
-spans the time its condition holds, and spans closer than MERGE_GAP_S are one event.
+to returning to it; hold_s is the time the script holds the pose (its plateaus) inside the
+target band, not the slow ends of the moves in and out; an event spans the time its
+condition holds, and spans closer than MERGE_GAP_S are one event. A jerky event is an
+injected jolt: truth from what the script did, not from the judge's acceleration line.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ TRUTH_GRID_HZ = 1000.0
 MERGE_GAP_S = 0.3  # a condition that clears for less than this is the same event
 # The truth is noise-free, so it needs no debounce; a pose missing for under a second is a
 # dropped frame, not the person leaving the view.
-HELD_DPS = 5.0  # held = in band and slower than this (breathing sway stays under 4 deg/s)
 LEAVE_DEG = 3.0  # a rep starts this far from the resting posture
 MIN_SPAN_S = {"too_fast": 0.0, "overextension": 0.0, "jerky": 0.0, "lost_view": 1.0}
 
@@ -104,8 +105,11 @@ def compute_truth(script: Script, times: np.ndarray) -> dict[str, Any]:
         b = b + int(np.flatnonzero(after <= after.min() + LEAVE_DEG)[0])
         in_rep[a : b + 1] = True
         band = (value[a:b] >= rule.target[0]) & (value[a:b] <= rule.target[1])
-        # Held = in band and still: the scripted plateau, not the moves in and out.
-        still = np.abs(np.gradient(value[a:b], dt)) < HELD_DPS
+        # Held = in band during the scripted holds (breathing sway and all), not the moves
+        # in and out, however slowly they ease in.
+        still = np.zeros(b - a, dtype=bool)
+        for h0, h1 in script.held:
+            still |= (t[a:b] >= h0) & (t[a:b] < h1)
         over = bool(np.any(_past(rule, value[a:b])) or np.any(_past(aux_rule, aux[a:b])))
         hold = float((band & still).sum() * dt)
         peak = value[a:b][np.argmax(p[a:b])]
@@ -121,7 +125,8 @@ def compute_truth(script: Script, times: np.ndarray) -> dict[str, Any]:
                 "ok": hold >= ex.hold_s and not over,
             }
         )
-    events = _safety_truth(ex, t, raw, value, aux, aux_rule, in_rep)
+    jolts = [(j["start_s"], j["end_s"]) for j in script.injected if j["type"] == "jerky"]
+    events = _safety_truth(ex, t, raw, value, aux, aux_rule, in_rep, jolts)
     for t0, t1 in script.gaps:
         hidden = times[(times >= t0) & (times < t1)]
         if len(hidden) and hidden[-1] - hidden[0] >= MIN_SPAN_S["lost_view"]:
@@ -151,10 +156,17 @@ def _safety_truth(
     aux: np.ndarray,
     aux_rule: AngleRule,
     in_rep: np.ndarray,
+    jolts: list[tuple[float, float]],
 ) -> list[dict[str, Any]]:
+    """Too fast, overextended: what the noise-free script did against the guide's figures.
+    Jerky: the jolts the script injected (an abrupt step), whatever their acceleration; a
+    quick but smooth minimum-jerk move is too fast at most, never jerky."""
     rule = ex.driver_rule
     speed = np.gradient(raw, t)
     accel = np.gradient(speed, t)
+    jolting = np.zeros(len(t), dtype=bool)
+    for t0, t1 in jolts:
+        jolting |= (t >= t0) & (t <= t1)
 
     def past_worst(r: AngleRule) -> Callable[[np.ndarray], np.ndarray]:
         return (lambda v: v) if r.limit_is_high else (lambda v: -v)
@@ -169,7 +181,7 @@ def _safety_truth(
             rule.max_speed_dps,
             np.abs,
         ),
-        ("jerky", np.abs(accel) > ex.max_accel_dps2, rule.name, accel, ex.max_accel_dps2, np.abs),
+        ("jerky", jolting, rule.name, accel, ex.max_accel_dps2, np.abs),
         ("overextension", _past(rule, value), rule.name, value, rule.limit, past_worst(rule)),
         # Form angles belong to a rep: outside one the person is free to re-cross their legs.
         (
