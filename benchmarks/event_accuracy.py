@@ -294,8 +294,8 @@ def report(name: str, results: list[dict[str, Any]]) -> None:
     if g.still_err:
         s = np.array(g.still_err)
         print(
-            f"  against the still time (plateau and the ends of its eases slower than 5 deg/s, "
-            f"hold): mean {s.mean():.2f} s, p95 {np.percentile(s, 95):.2f} s"
+            f"  against the still time (plateau and the ends of its eases slower than 5 deg/s): "
+            f"mean {s.mean():.2f} s, p95 {np.percentile(s, 95):.2f} s"
         )
     print(
         f"false alarms on good/still sessions: {g.quiet_alarms} in {g.quiet_minutes:.1f} min "
