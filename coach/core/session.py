@@ -415,6 +415,7 @@ class Session:
         self._holds.close()
         rep.hold_s = self._held()
         rep.start_s = self._holds.settled_start(rep.start_s, self._enter_deg())
+        self._holds.reset()  # between attempts: the trace keeps only its last few seconds
         rep.end_s = t
         self.current = None
         self.in_range = False
