@@ -222,3 +222,19 @@ def test_the_move_in_ends_where_the_slowest_angle_arrives(late_s: float):
     stillness_edge = 2.6 + late_s  # where a stillness test would open the hold
     got = hold_edge(trace, stillness_edge, 11.0, True, -math.inf)
     assert got == pytest.approx(3.0 + late_s, abs=0.2)
+
+
+@pytest.mark.parametrize(("size_deg", "trimmed"), [(5.0, False), (7.0, True)])
+def test_only_a_move_of_6_degrees_or_more_trims_the_hold(size_deg: float, trimmed: bool):
+    # A minimum-jerk move of 5 deg (just under the 6 deg line) leaves the stillness edge
+    # where it is; one of 7 deg (just over) moves it to where the move ended (3.0 s).
+    t = np.arange(0.0, 12.0, 1.0 / 30)
+    trace = [
+        (float(ti), {"trunk_extension": float(x)})
+        for ti, x in zip(t, eased(t, (1.0, 0.0), (3.0, size_deg)), strict=True)
+    ]
+    got = hold_edge(trace, 2.6, 11.0, True, -math.inf)
+    if trimmed:
+        assert got == pytest.approx(3.0, abs=0.2)
+    else:
+        assert got in (None, 2.6)

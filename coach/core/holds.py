@@ -27,7 +27,6 @@ class Holds:
 
     gap_s: float  # a hold survives a stir this short
     edge_deg: float  # a hold's ends: within this of the hold's median level
-    fit_moves: bool = False  # trim the slow ends of the moves in and out (core/moves.py)
     closed: list[_Plateau] = field(default_factory=list)
     open: _Plateau | None = None
     trace: deque[Moment] = field(default_factory=deque)
@@ -50,8 +49,6 @@ class Holds:
     def arrival(self, plateau: _Plateau, final: bool = True) -> float | None:
         """When the move into this plateau ended (see hold_edge): worked out once the trace
         runs MOVE_TRIM_MAX_S past its start, then kept; before that, only if `final`."""
-        if not self.fit_moves:
-            return None
         if plateau.start in self.arrivals:
             return self.arrivals[plateau.start]
         complete = bool(self.trace) and self.trace[-1][0] >= plateau.start + MOVE_TRIM_MAX_S
@@ -99,7 +96,7 @@ class Holds:
 
     def current_s(self) -> float | None:
         """Seconds held so far in the hold under way, or None when not holding: from the end
-        of the move in, once that is known (a second into the hold)."""
+        of the move in, once that is known (MOVE_TRIM_MAX_S into the hold)."""
         if self.open is None:
             return None
         arrived = self.arrival(self.open, final=False)
@@ -114,17 +111,17 @@ class Holds:
         top = max(pl.level for pl in plateaus)
         near = sorted((pl for pl in plateaus if pl.level >= top - tol), key=lambda pl: pl.start)
         spans = [pl.held_span(self.edge_deg) for pl in near]
-        if self.fit_moves:
-            arrived = self.arrival(near[0])
-            last = near[-1]
-            after = [pl.start for pl in plateaus if pl.start > last.end]
-            left = hold_edge(
-                list(self.trace), last.start, last.end, False, min(after, default=math.inf)
-            )
-            if arrived is not None:
-                spans[0] = (max(spans[0][0], arrived), spans[0][1])
-            if left is not None:
-                spans[-1] = (spans[-1][0], min(spans[-1][1], left))
+        # Not the slow ends of the moves in and out (core/moves.py).
+        arrived = self.arrival(near[0])
+        last = near[-1]
+        after = [pl.start for pl in plateaus if pl.start > last.end]
+        left = hold_edge(
+            list(self.trace), last.start, last.end, False, min(after, default=math.inf)
+        )
+        if arrived is not None:
+            spans[0] = (max(spans[0][0], arrived), spans[0][1])
+        if left is not None:
+            spans[-1] = (spans[-1][0], min(spans[-1][1], left))
         return sum(max(0.0, b - a) for a, b in spans)
 
     def settled_start(self, start: float, enter_deg: float) -> float:

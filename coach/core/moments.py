@@ -107,10 +107,6 @@ class _Plateau:
         self.level = max(p for _, p in kept)
         return self
 
-    def held_s(self, tol: float) -> float:
-        a, b = self.held_span(tol)
-        return b - a
-
     def held_span(self, tol: float) -> tuple[float, float]:
         """From and to, less the ends of the moves in and out that the stillness test let in:
         the held part is where the angle sits within `tol` of the plateau's median."""

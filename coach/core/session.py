@@ -64,7 +64,7 @@ class Session:
         self._still_top = math.nan
         self._still_since: float | None = None
         self._fall_since: float | None = None
-        self._holds = Holds(self.judge.hold_gap_s, self.judge.plateau_edge_deg, fit_moves=True)
+        self._holds = Holds(self.judge.hold_gap_s, self.judge.plateau_edge_deg)
         self._short_since: float | None = None
         self._rest_since: float | None = None
         self._last_hold_cue_remaining: float | None = None
@@ -282,8 +282,6 @@ class Session:
         change = self._holds.track(t, p, holding, calm)
         if change == "opened":
             self._last_hold_cue_remaining = None
-        elif change == "closed":
-            rep.hold_s = self._held()
         if self._holds.open is not None:
             self.phase = Phase.HOLDING
             if change == "opened" and not rep.hold_announced:
