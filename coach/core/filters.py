@@ -252,61 +252,6 @@ def zero_phase_rates(
     return speed, jolt
 
 
-STEP_NEAR_S = 0.15  # the step's own time either side of its peak of speed
-STEP_FAR_S = 0.45  # how far out the levels before and after it may be read
-STEP_LEVEL_SAMPLES = 3  # the level each side: the median of this many samples nearest the step
-
-
-def step_shape(
-    t: np.ndarray, x: np.ndarray, tc: float, min_step_deg: float = 6.0
-) -> tuple[float, float]:
-    """How long the step of x around `tc` takes to rise from 10% to 90% of its size, and its
-    size (degrees, signed); both NaN where there is no step of at least `min_step_deg` (a
-    bump out and back, or too few seen samples).
-
-    Why: a jolt and a fast move both make a spike of speed; what tells them apart is how
-    abrupt the step is. A 12-20 deg jolt within 0.1-0.2 s rises in about half that time, a
-    fast move of the same size over 0.3 s in 0.15 s or more. A jolt may come on top of a
-    slow move in: where the samples before and after the step both drift the same way, the
-    slower drift is taken out first. The levels either side are the few samples just outside
-    the step, and the rise is read on the samples joined by straight lines: no filter to blur
-    it."""
-    ok = np.isfinite(x) & (np.abs(t - tc) <= STEP_FAR_S)
-    ts, xs = t[ok], x[ok]
-    before, after = ts <= tc - STEP_NEAR_S, ts >= tc + STEP_NEAR_S
-    if before.sum() < 2 or after.sum() < 2:
-        return math.nan, math.nan
-    drift = _common_drift(ts[before], xs[before], ts[after], xs[after])
-    xs = xs - drift * (ts - tc)
-    low = float(np.median(xs[before][-STEP_LEVEL_SAMPLES:]))
-    size = float(np.median(xs[after][:STEP_LEVEL_SAMPLES])) - low
-    if abs(size) < min_step_deg:
-        return math.nan, math.nan
-    risen = (xs - low) / size
-    t10 = _crossing_near(ts, risen, 0.1, tc)
-    t90 = _crossing_near(ts, risen, 0.9, tc)
-    rise = t90 - t10 if math.isfinite(t10) and math.isfinite(t90) else math.nan
-    return rise, size
-
-
-def _common_drift(tb: np.ndarray, xb: np.ndarray, ta: np.ndarray, xa: np.ndarray) -> float:
-    """The slope both sides share (deg/s): the slower of the two where they agree in sign,
-    else none (a hold before and a move back after share no drift)."""
-    sb, sa = float(np.polyfit(tb, xb, 1)[0]), float(np.polyfit(ta, xa, 1)[0])
-    if sb * sa <= 0:
-        return 0.0
-    return sb if abs(sb) < abs(sa) else sa
-
-
-def _crossing_near(ts: np.ndarray, y: np.ndarray, level: float, tc: float) -> float:
-    """The upward crossing of `level` nearest `tc`, between samples joined by lines."""
-    idx = np.flatnonzero((y[:-1] < level) & (y[1:] >= level))
-    if idx.size == 0:
-        return math.nan
-    i = int(idx[np.argmin(np.abs(ts[idx] - tc))])
-    return float(ts[i] + (level - y[i]) / (y[i + 1] - y[i]) * (ts[i + 1] - ts[i]))
-
-
 def unwrap_deg(x: np.ndarray) -> np.ndarray:
     """Headings in degrees made continuous across the +-180 seam within each seen run."""
     out = x.astype(float).copy()

@@ -66,26 +66,34 @@ class JudgeSettings:
     plateau_edge_deg: float = 1.5  # a hold's ends: within this of the hold's median angle
     plateau_fraction: float = 0.25  # a hold sits within this share of the rise below the peak
     release_dwell_s: float = 0.3  # the fall back must last this long: one stray frame is no end
-    overextension_on_s: float = 0.2
+    overextension_on_s: float = 0.23  # seven frames at 30 fps, four at 15
     overextension_off_s: float = 0.3
-    too_fast_on_s: float = 0.08  # three frames at 30 fps, two at 15: one noisy frame is not a move
+    too_fast_on_s: float = 0.11  # four frames at 30 fps, two at 15: one noisy frame is not a move
     # Live, speed comes from the One Euro filter, which already smooths one-frame noise: a
     # shorter debounce gets the warning out sooner (the seed: warn while it happens).
     live_too_fast_on_s: float = 0.0
     too_fast_off_s: float = 0.3
     too_fast_clear_ratio: float = 0.8  # the speed must fall below this share of the limit
     # Offline, a jolt is a spike of speed standing out from the speed 0.15 s either side
-    # (core/filters.zero_phase_rates), over 0.15 s. A straight 9 deg jump within 0.1 s reads
-    # 350-500 at 15-30 fps (by where the frames fall), the seed-level 12 deg one 470-670; a
-    # move that starts or stops abruptly reads ~20, calm moves and still jitter mostly under
-    # 400 (the knee hug's noisiest generated session: 457). Live, the One Euro acceleration
-    # is judged against the pose file's max_accel_dps2 instead.
-    jolt_dps2: float = 450.0
-    # ... and a jolt is abrupt: its step rises from 10% to 90% within this. A smooth
-    # (minimum-jerk or cosine) 12-20 deg step within 0.1-0.2 s rises in 0.05-0.12 s, plus up to
-    # ~0.04 s of sampling blur at 15 fps; a straight 0.15 s ramp in 0.12-0.15 s. A fast move
-    # of the same size over 0.3 s rises in 0.16 s or more: too_fast judges it, not jerky.
-    jolt_rise_max_s: float = 0.16
+    # (core/filters.zero_phase_rates), over 0.15 s, that is a quick step (below) or a big
+    # bounce. Measured on both generated families (5 seeds, 600 sessions): every injected
+    # jolt read 310-1240 and fitted a step of 10-21 deg; spikes past 300 that were not jolts
+    # fitted no step, or one of under 9 deg. Live, the One Euro acceleration is judged
+    # against the pose file's max_accel_dps2 instead.
+    jolt_dps2: float = 300.0
+    # ... a spike that fits no step (out and back) is a jolt only past this: pose noise makes
+    # such bumps of up to ~460 (the knee hug's, generated), a 12-20 deg bounce out and back
+    # within 0.1-0.2 s each way reads 530-1030 at 15-30 fps.
+    jolt_bump_dps2: float = 500.0
+    # ... and a step is one at least this big (degrees): the jolt is 12-20 deg,
+    # read 10-21 on these angles.
+    jolt_step_min_deg: float = 9.5
+    # ... and a jolt is quick: the smooth move fitted to its step (core/moves.step_duration)
+    # takes at most this long. The jolt is 12-20 deg within 0.1-0.2 s: a 0.2 s step
+    # reads up to 0.22 s at 15 fps (a constant-acceleration one, or where the frames fall),
+    # a straight ramp 1.4x its length. Measured on both generated families at 15-30 fps:
+    # jolts read 0.04-0.19 s, too-fast moves of 0.28 s or more 0.25 s or more.
+    jolt_move_max_s: float = 0.23
     # ... and, where set, no bigger than this (degrees; 0 = any size): a quicker, larger
     # step is a fast move, too_fast's. Set where the jolt line sits close to what a fast
     # move into the stretch reads (the twist: 30-45 deg within 0.2-0.3 s reads like a jolt).

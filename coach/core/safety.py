@@ -31,6 +31,7 @@ class Detector:
     _clear_since: float | None = field(default=None, init=False)
     _last_true: float = field(default=0.0, init=False)
     _pending_peak: float = field(default=math.nan, init=False)
+    _prev_t: float | None = field(default=None, init=False)
 
     @property
     def active(self) -> bool:
@@ -44,7 +45,12 @@ class Detector:
         return value if self.worse * (value - old) > 0 else old
 
     def update(self, t: float, cond: bool, clear: bool, value: float) -> tuple[str, Event] | None:
-        """Feed one moment; returns ("open", event) or ("close", event) when that happens."""
+        """Feed one moment; returns ("open", event) or ("close", event) when that happens.
+
+        The condition has held for as long as its frames cover, each frame counting for its
+        own interval: two frames at 15 fps cover as long as four at 30."""
+        frame_s = 0.0 if self._prev_t is None else max(t - self._prev_t, 0.0)
+        self._prev_t = t
         if cond:
             self._last_true = t
             self._clear_since = None
@@ -57,7 +63,7 @@ class Detector:
                 self._pending_peak = value
             else:
                 self._pending_peak = self._peak(self._pending_peak, value)
-            if t - self._cond_since >= self.on_s:
+            if t - self._cond_since + frame_s >= self.on_s:
                 self.event = Event(
                     self.type,
                     self._cond_since,

@@ -25,14 +25,15 @@ from coach.core.filters import (
     median3,
     running_median,
     segments,
-    step_shape,
     true_runs,
     unwrap_deg,
     window_slope,
     zero_phase,
     zero_phase_rates,
 )
+from coach.core.judge import JudgeSettings
 from coach.core.landmarks import PoseFrame
+from coach.core.moves import step_duration
 from coach.core.session import Sample, Session, StepResult
 
 ANGLE_CUTOFF_HZ = 2.5  # stretches move below 1 Hz; MediaPipe jitter sits well above 3 Hz
@@ -168,30 +169,47 @@ def span_speed(
 
 def without_slow_steps(
     series: AngleSeries,
-    jolt_dps2: float,
-    clear_ratio: float,
-    rise_max_s: float,
-    step_max_deg: float = 0.0,
+    judge: JudgeSettings,
+    move_max_s: float | None = None,
+    step_max_deg: float | None = None,
 ) -> AngleSeries:
-    """The series with each spike of the jolt reading that is a fast move, not a jolt, taken
-    out: where its step rises from 10% to 90% slower than `rise_max_s`, or is bigger than
-    `step_max_deg` (0 = any size; see filters.step_shape), read on what the jolt was read
-    on. A spike with no step (out and back) stays a jolt."""
+    """The series with only its jolts left in the jolt reading: each spike past the judge's
+    `jolt_dps2` that is a quick step (moves.step_duration: at least `jolt_step_min_deg`,
+    within `move_max_s` and no bigger than `step_max_deg`, 0 = any size), or that fits no
+    step but reads past `jolt_bump_dps2` (a bounce out and back). The rest is taken out: a
+    slower step is a fast move (too_fast's), a small bump pose noise. Read on what the jolt
+    was read on; where that is a steadied line (the twist's), the judged angle itself must
+    step as far too, so that a step of the steadied line alone (the hips' median lagging a
+    calm turn back) is none. `move_max_s` and `step_max_deg` default to the judge's."""
+    move_max_s = judge.jolt_move_max_s if move_max_s is None else move_max_s
+    step_max_deg = judge.jolt_step_max_deg if step_max_deg is None else step_max_deg
+    line = judge.jolt_dps2
     accel = {}
     for k, jolt in series.accel.items():
         a = np.nan_to_num(np.abs(jolt))
         kept = jolt.copy()
+        runs = [(lo, hi) for lo, hi in true_runs(a > judge.jerky_clear_ratio * line)]
+        runs = [(lo, hi) for lo, hi in runs if (a[lo:hi] > line).any()]
+        if not runs:
+            accel[k] = kept
+            continue
+        clean = median3(series.raw[k])
         basis = (series.jolt_basis or {}).get(k)
-        for lo, hi in true_runs(a > clear_ratio * jolt_dps2):
-            if not (a[lo:hi] > jolt_dps2).any():
-                continue
-            if basis is None:
-                basis = median3(series.raw[k])
+        steadied = basis is not None and not np.array_equal(basis, clean, equal_nan=True)
+        basis = clean if basis is None else basis
+        for lo, hi in runs:
             peak = lo + int(np.argmax(a[lo:hi]))
-            rise, size = step_shape(series.t, basis, float(series.t[peak]))
-            if (math.isfinite(rise) and rise > rise_max_s) or (
-                step_max_deg > 0 and abs(size) > step_max_deg
-            ):
+            took, size = step_duration(series.t, basis, float(series.t[peak]))
+            if steadied:  # the judged angle itself must step too, not only the steadied line
+                size = math.copysign(
+                    min(abs(size), abs(step_duration(series.t, clean, float(series.t[peak]))[1])),
+                    size,
+                )
+            if abs(size) >= judge.jolt_step_min_deg:  # NaN (no step) is not
+                jolt_like = took <= move_max_s and (step_max_deg <= 0 or abs(size) <= step_max_deg)
+            else:
+                jolt_like = bool(a[peak] > judge.jolt_bump_dps2)
+            if not jolt_like:
                 kept[lo:hi] = 0.0
         accel[k] = kept
     return replace(series, accel=accel)
@@ -272,12 +290,10 @@ def score_series(
     session = Session(exercise)
     j = exercise.judge
     targets = {rule.name for rule in exercise.angles if rule.role == "target"}
-    # A spike of speed is judged against the speed limit at its own speed, jolt or fast move;
-    # only an abrupt step is also jerky.
+    # A jolt is judged against the speed limit at its own speed too; a fast move's speed is
+    # read well enough by the smoothed series, and a small bump is noise.
+    series = without_slow_steps(series, j)
     speeds = with_jolt_speeds(series, j.jolt_dps2, j.jerky_clear_ratio, targets)
-    series = without_slow_steps(
-        series, j.jolt_dps2, j.jerky_clear_ratio, j.jolt_rise_max_s, j.jolt_step_max_deg
-    )
     for i, (sample, has_pose) in enumerate(samples(series, speeds)):
         result = session.step_sample(sample, has_pose=has_pose)
         if on_step is not None:
