@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from coach.core.filters import OneEuro, derivative, zero_phase
+from coach.core.filters import OneEuro, derivative, median3, zero_phase
 from coach.core.moves import step_duration
 from coach.io.poses import load_exercise
 
@@ -139,3 +139,15 @@ def test_no_step_reads_nan() -> None:
     assert not math.isnan(took_s(*step(30.0, 20.0, 0.1, 7.0), 20.05))
     t, x = step(30.0, 20.0, 0.1, 16.0)
     assert math.isnan(took_s(t, np.where(t > 20.05, np.nan, x), 20.05))
+
+
+def test_a_glitch_next_to_a_dropout_is_taken_out() -> None:
+    """The frame before (or after) a dropout is often the glitch that came with it: a run's
+    end sample takes the median of the three nearest, so it is not read as a fast move."""
+    x = np.array([10.0, 10.2, 10.1, 9.9, 10.0, 0.0, np.nan, np.nan, -3.0, 10.1, 10.0, 9.8])
+    out = median3(x)
+    assert abs(out[5] - 10.0) <= 0.2 and abs(out[8] - 10.0) <= 0.2
+    assert np.isnan(out[6]) and np.isnan(out[7])
+    # a real level change across the gap stays
+    y = np.array([10.0, 10.2, 10.1, np.nan, 20.0, 20.1, 19.9])
+    assert abs(median3(y)[4] - 20.0) <= 0.2

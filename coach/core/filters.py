@@ -98,12 +98,15 @@ def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 def median3(x: np.ndarray) -> np.ndarray:
-    """Median of each seen sample and its seen neighbours: removes one-frame glitches."""
+    """Median of each seen sample and its seen neighbours: removes one-frame glitches.
+
+    A run's first and last samples take the median of the three nearest: the frame next to
+    a dropout is often the glitch that came with it, and the filters read it as speed."""
     out = x.astype(float).copy()
     for a, b in true_runs(np.isfinite(x)):
         if b - a >= 3:
             seg = x[a:b]
-            stacked = np.vstack([np.r_[seg[0], seg[:-1]], seg, np.r_[seg[1:], seg[-1]]])
+            stacked = np.vstack([np.r_[seg[2], seg[:-1]], seg, np.r_[seg[1:], seg[-3]]])
             out[a:b] = np.median(stacked, axis=0)
     return out
 

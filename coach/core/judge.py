@@ -82,8 +82,9 @@ class JudgeSettings:
     # against the pose file's max_accel_dps2 instead.
     jolt_dps2: float = 300.0
     # ... a spike that fits no step (out and back) is a jolt only past this: pose noise makes
-    # such bumps of up to ~460 (the knee hug's, generated), a 12-20 deg bounce out and back
-    # within 0.1-0.2 s each way reads 530-1030 at 15-30 fps.
+    # such bumps of up to ~460 (the knee hug's, generated), a 20 deg bounce out and back
+    # within 0.15-0.2 s each way reads 630-1120 at 15-30 fps (a 12-16 deg one 500-900 at
+    # 30 fps; at 15 fps its peak is a frame or two wide and may read under the line).
     jolt_bump_dps2: float = 500.0
     # ... and a step is one at least this big (degrees): the jolt is 12-20 deg,
     # read 10-21 on these angles.
