@@ -39,3 +39,14 @@ def test_too_fast_needs_about_a_tenth_of_a_second_at_any_frame_rate(
     fps: float, frames_true: int, warns: bool
 ) -> None:
     assert opens(fps, frames_true) is warns
+
+
+def test_a_gap_before_a_single_frame_is_no_evidence() -> None:
+    """One frame over the limit after a 2 s dropout does not warn: the gap's length is not
+    time spent too fast."""
+    on_s = load_exercise("knees-to-chest").judge.too_fast_on_s
+    det = Detector("too_fast", "hip_flexion", 90.0, "slow down", on_s=on_s, off_s=0.3)
+    for i in range(10):
+        det.update(i / 30, False, True, 10.0)
+    assert det.update(2.3, True, False, 150.0) is None
+    assert det.update(2.3 + 1 / 30, False, True, 10.0) is None

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from coach.core.events import MESSAGES, Event
 from coach.core.exercises import AngleRule, Exercise
 
+MAX_FRAME_S = 0.1  # a frame counts for its own interval, up to a 10 fps frame's
+
 
 @dataclass
 class Detector:
@@ -48,8 +50,9 @@ class Detector:
         """Feed one moment; returns ("open", event) or ("close", event) when that happens.
 
         The condition has held for as long as its frames cover, each frame counting for its
-        own interval: two frames at 15 fps cover as long as four at 30."""
-        frame_s = 0.0 if self._prev_t is None else max(t - self._prev_t, 0.0)
+        own interval (at most MAX_FRAME_S: a gap is no evidence): two frames at 15 fps cover
+        as long as four at 30."""
+        frame_s = 0.0 if self._prev_t is None else min(max(t - self._prev_t, 0.0), MAX_FRAME_S)
         self._prev_t = t
         if cond:
             self._last_true = t

@@ -201,10 +201,8 @@ def without_slow_steps(
             peak = lo + int(np.argmax(a[lo:hi]))
             took, size = step_duration(series.t, basis, float(series.t[peak]))
             if steadied:  # the judged angle itself must step too, not only the steadied line
-                size = math.copysign(
-                    min(abs(size), abs(step_duration(series.t, clean, float(series.t[peak]))[1])),
-                    size,
-                )
+                own = abs(step_duration(series.t, clean, float(series.t[peak]))[1])
+                size = math.copysign(min(abs(size), own), size) if math.isfinite(own) else own
             if abs(size) >= judge.jolt_step_min_deg:  # NaN (no step) is not
                 jolt_like = took <= move_max_s and (step_max_deg <= 0 or abs(size) <= step_max_deg)
             else:
