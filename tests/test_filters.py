@@ -5,7 +5,6 @@ import pytest
 
 from coach.core.filters import OneEuro, derivative, median3, zero_phase
 from coach.core.moves import step_duration
-from coach.io.poses import load_exercise
 
 
 def _ramp_signal(fs: float, noise_deg: float, seed: int = 0):
@@ -75,6 +74,11 @@ def test_one_euro_restarts_after_a_gap_instead_of_reading_a_jump_as_speed():
 
 
 # ----- how long a quick step takes (core/moves.step_duration) -----------------------------------
+# The issue's jolt is 12-20 deg within 0.1-0.2 s; a 0.2 s step may read up to 0.22 s at 15 fps,
+# and family b's quickest too-fast move takes 0.28 s: the line between them, written here.
+JOLT_MOVE_LINE_S = 0.23
+
+
 def took_s(t: np.ndarray, x: np.ndarray, tc: float) -> float:
     return step_duration(t, x, tc)[0]
 
@@ -108,14 +112,14 @@ def test_a_smooth_step_reads_its_own_length_at_any_frame_rate(
             assert took <= dur + 0.015
         else:
             assert abs(took - dur) <= 0.015
-    line = load_exercise("chair-back-extension").judge.jolt_move_max_s
+    line = JOLT_MOVE_LINE_S
     assert took_s(*step(fps, at, line - 0.04, 12.0, shape=shape), at + 0.1) <= line
     assert took_s(*step(fps, at, line + 0.04, 12.0, shape=shape), at + 0.1) > line
 
 
 def test_a_straight_ramp_reads_as_the_smooth_move_with_its_speed() -> None:
     """A 0.1 s ramp has a cosine ease's peak speed over ~0.15 s: a jolt still; 0.3 s is not."""
-    line = load_exercise("chair-back-extension").judge.jolt_move_max_s
+    line = JOLT_MOVE_LINE_S
     for fps in (15.0, 30.0):
         assert took_s(*step(fps, 20.0, 0.1, 16.0, shape="ramp"), 20.05) <= line
         assert took_s(*step(fps, 20.0, 0.3, 16.0, shape="ramp"), 20.15) > line

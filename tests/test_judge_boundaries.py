@@ -412,3 +412,26 @@ def test_a_bounce_out_and_back_is_a_jolt_and_a_small_one_is_not(
     assert bool(jerky) is warns, f"{size} deg bounce, {each_s} s each way at {fps:g} fps"
     if warns:
         assert abs(jerky[0]["start_s"] - at) <= 0.3
+
+
+def min_jerk_step(t: np.ndarray, t0: float, dur: float, size: float) -> np.ndarray:
+    s = np.clip((t - t0) / dur, 0.0, 1.0)
+    return size * s**3 * (10 - 15 * s + 6 * s**2)
+
+
+@pytest.mark.parametrize("fps", [15.0, 30.0])
+@pytest.mark.parametrize("offset", OFFSETS[:3])
+@pytest.mark.parametrize("size, dur, warns", [(28.0, 0.3, True), (20.0, 0.6, False)])
+def test_a_brief_fast_pull_warns_at_15_fps_as_at_30(
+    fps: float, offset: float, size: float, dur: float, warns: bool
+) -> None:
+    """A 28 deg pull further in over 0.3 s peaks at 175 deg/s (1.9x the knee hug's 90), too
+    quick to be a long move yet no jolt: warned at 15 fps as at 30, where it is over the
+    limit for two or three frames. 20 deg over 0.6 s (62 deg/s) is not."""
+    ex = load_exercise("knees-to-chest")
+    at = 20.0 + offset
+    t, hip = script((0, 150), (3, 150), (5, 80), (40, 80), (44, 150), (48, 150), fps=fps)
+    hip = hip - min_jerk_step(t, at, dur, size) + min_jerk_step(t, 34.0, 4.0, size)
+    fast = events(judge(ex, t, hip_flexion=hip, head_lift=-20.0), "too_fast")
+    near = [e for e in fast if abs(e["start_s"] - at) <= 0.4]
+    assert bool(near) is warns, f"{size} deg over {dur} s at {fps:g} fps: {fast}"

@@ -167,7 +167,7 @@ def span_speed(
     return out
 
 
-def without_slow_steps(
+def jolts_only(
     series: AngleSeries,
     judge: JudgeSettings,
     move_max_s: float | None = None,
@@ -188,8 +188,9 @@ def without_slow_steps(
     for k, jolt in series.accel.items():
         a = np.nan_to_num(np.abs(jolt))
         kept = jolt.copy()
-        runs = [(lo, hi) for lo, hi in true_runs(a > judge.jerky_clear_ratio * line)]
-        runs = [(lo, hi) for lo, hi in runs if (a[lo:hi] > line).any()]
+        runs = [
+            r for r in true_runs(a > judge.jerky_clear_ratio * line) if a[r[0] : r[1]].max() > line
+        ]
         if not runs:
             accel[k] = kept
             continue
@@ -290,7 +291,7 @@ def score_series(
     targets = {rule.name for rule in exercise.angles if rule.role == "target"}
     # A jolt is judged against the speed limit at its own speed too; a fast move's speed is
     # read well enough by the smoothed series, and a small bump is noise.
-    series = without_slow_steps(series, j)
+    series = jolts_only(series, j)
     speeds = with_jolt_speeds(series, j.jolt_dps2, j.jerky_clear_ratio, targets)
     for i, (sample, has_pose) in enumerate(samples(series, speeds)):
         result = session.step_sample(sample, has_pose=has_pose)
